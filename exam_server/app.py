@@ -1,0 +1,57 @@
+"""The composition root: build the app, bind infrastructure, register every blueprint."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, redirect, url_for
+
+from exam_server import auth, db, i18n, labels, security
+from exam_server.config import environ_snapshot, load_config
+
+
+def create_app(
+    overrides: Mapping[str, Any] | None = None, instance_path: str | None = None
+) -> Flask:
+    """Create the application; does no I/O (no migrations, no files, no network)."""
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    settings = load_config(environ_snapshot(), overrides)
+    if not settings.get("DATABASE_URL"):
+        settings["DATABASE_URL"] = default_sqlite_url(app.instance_path)
+    app.config.update(settings)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+        TESTING=settings["ENV"] == "testing",
+    )
+
+    db.init_app(app)
+    i18n.init_app(app)
+    auth.init_app(app)
+    security.init_app(app)
+    labels.init_app(app)
+    _register_blueprints(app)
+
+    @app.get("/")
+    def index():  # the terminal's start page is the candidate login
+        return redirect(url_for("delivery.login"))
+
+    return app
+
+
+def default_sqlite_url(instance_path: str) -> str:
+    return f"sqlite:///{instance_path}/exam.sqlite3"
+
+
+def _register_blueprints(app: Flask) -> None:
+    # Imported here: features depend on the core, never the other way round.
+    from proctor_console.views import bp as proctor_bp
+
+    from exam_server.delivery.views import bp as delivery_bp
+    from exam_server.setup.views import bp as setup_bp
+    from exam_server.staff_views import bp as staff_bp
+
+    for blueprint in (staff_bp, setup_bp, delivery_bp, proctor_bp):
+        app.register_blueprint(blueprint)

@@ -1,0 +1,107 @@
+"""Who is asking: staff through Flask-Login, candidates through a terminal-bound session."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user, logout_user
+
+from exam_server.db import get_session, utcnow
+from exam_server.models import Candidate, User
+
+login_manager = LoginManager()
+
+
+def init_app(app: Flask) -> None:
+    """Wire Flask-Login for staff and the idle timeout."""
+    login_manager.init_app(app)
+    login_manager.login_view = "staff.login"
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.session_protection = "basic"
+    app.before_request(_expire_idle_staff)
+
+
+@login_manager.user_loader
+def _load_user(user_key: str) -> User | None:
+    try:
+        user_id, epoch = (int(part) for part in user_key.split(":"))
+    except ValueError:
+        return None
+    user = get_session().get(User, user_id)
+    if user is None or not user.active or user.session_epoch != epoch:
+        return None
+    return user
+
+
+def _expire_idle_staff() -> None:
+    if "_user_id" not in session:
+        return
+    now = utcnow().timestamp()
+    seen = session.get("staff_seen", now)
+    idle_limit = current_app.config["STAFF_IDLE_MINUTES"] * 60
+    if now - seen > idle_limit:
+        logout_user()
+        session.pop("staff_seen", None)
+        return
+    session["staff_seen"] = now
+
+
+def staff_required(*roles: str) -> Callable:
+    """Allow signed-in staff, optionally only those with one of `roles`."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if roles and current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.allowed_roles = roles or ("any_staff",)  # read by the authorization-matrix test
+        return wrapped
+
+    return decorator
+
+
+def sign_in_candidate(candidate: Candidate, terminal: str) -> None:
+    """Start a fresh candidate session bound to one terminal token."""
+    session.clear()
+    session["candidate_id"] = candidate.id
+    session["terminal"] = terminal
+    session["lang"] = session.get("lang") or current_app.config["DEFAULT_LOCALE"]
+
+
+def sign_out_candidate() -> None:
+    session.pop("candidate_id", None)
+    session.pop("terminal", None)
+
+
+def candidate_required(view: Callable) -> Callable:
+    """Load the signed-in candidate into g.candidate or send them to the login page."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        candidate_id = session.get("candidate_id")
+        candidate = get_session().get(Candidate, candidate_id) if candidate_id else None
+        if candidate is None:
+            if request.path.startswith("/api/"):
+                abort(401)
+            return redirect(url_for("delivery.login"))
+        g.candidate = candidate
+        g.terminal = session.get("terminal")
+        return view(*args, **kwargs)
+
+    wrapped.allowed_roles = ("candidate",)
+    return wrapped
+
+
+def now() -> dt.datetime:
+    """The request's notion of now (one place, so tests can freeze it)."""
+    clock = current_app.extensions.get("exam_clock", utcnow)
+    return clock()

@@ -1,0 +1,282 @@
+"""examctl: the platform's command line, a Flask CLI group bound to the app factory."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from exam_server import migrate
+from exam_server.accounts import AccountError, create_user
+from exam_server.app import create_app
+from exam_server.config import ConfigError
+from exam_server.db import database, utcnow
+from exam_server.models import STAFF_ROLES, Exam, User
+from exam_server.passwords import hash_secret
+
+INSTANCE_ENV = "EXAM_INSTANCE_PATH"
+
+
+def local_secret(instance_path: str) -> str:
+    """Read the instance folder's secret key, creating it (mode 600) on first use."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.write_text(secrets.token_urlsafe(48))
+    path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def cli_app_factory() -> Flask:
+    """Build the app for the CLI: local runs get an instance folder and a kept secret."""
+    instance_path = os.environ.get(INSTANCE_ENV) or None
+    overrides = {}
+    if (
+        not os.environ.get("EXAM_SECRET_KEY")
+        and os.environ.get("EXAM_ENV", "development") != "production"
+    ):
+        probe = Flask("exam_server", instance_path=instance_path)
+        Path(probe.instance_path).mkdir(parents=True, exist_ok=True)
+        overrides["SECRET_KEY"] = local_secret(probe.instance_path)
+        instance_path = probe.instance_path
+    try:
+        app = create_app(overrides, instance_path=instance_path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    return app
+
+
+@click.group(
+    cls=FlaskGroup, create_app=cli_app_factory, add_default_commands=False, add_version_option=False
+)
+def main() -> None:
+    """Manage the exam platform: database, users, demo, forms, and the server."""
+
+
+def _session():
+    return database().session_factory()
+
+
+# --- database ----------------------------------------------------------------------------
+
+
+@main.group("db")
+def db_group() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    migrate.upgrade(database().engine, revision)
+    click.echo(f"Database at revision {migrate.current_revision(database().engine)}")
+
+
+@db_group.command("current")
+@with_appcontext
+def db_current() -> None:
+    """Print the database's current revision and the code's head."""
+    click.echo(
+        f"current: {migrate.current_revision(database().engine)}  head: {migrate.head_revision()}"
+    )
+
+
+# --- users --------------------------------------------------------------------------------
+
+
+@main.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(STAFF_ROLES), required=True, help="The staff role.")
+@click.option("--full-name", default="", help="Name shown in records (default: the username).")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Prompted when omitted.",
+)
+@with_appcontext
+def create_user_command(username: str, role: str, full_name: str, password: str) -> None:
+    """Create a staff account with ROLE."""
+    session = _session()
+    try:
+        create_user(
+            session,
+            username=username,
+            full_name=full_name or username,
+            role=role,
+            password=password,
+            rounds=current_app.config["BCRYPT_ROUNDS_STAFF"],
+            now=utcnow(),
+        )
+        session.commit()
+    except AccountError as exc:
+        raise click.ClickException(str(exc.message)) from exc
+    finally:
+        session.close()
+    click.echo(f"Created {role} {username}")
+
+
+# --- demo ---------------------------------------------------------------------------------
+
+DEMO_STAFF = (("admin", "Quản trị viên", "admin"), ("giamthi1", "Giám thị 1", "head_proctor"))
+
+
+@main.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Create or refresh the demo: sample bank, pilot exam, one room, 20 candidates."""
+    from exam_server.demo.seed import create_demo
+
+    migrate.upgrade(database().engine)
+    session = _session()
+    now = utcnow()
+    staff_logins = []
+    try:
+        for username, full_name, role in DEMO_STAFF:
+            password = "Demo-" + secrets.token_hex(4)
+            user = session.scalar(select(User).where(User.username == username))
+            if user is None:
+                create_user(
+                    session,
+                    username=username,
+                    full_name=full_name,
+                    role=role,
+                    password=password,
+                    rounds=current_app.config["BCRYPT_ROUNDS_STAFF"],
+                    now=now,
+                )
+            else:
+                user.password_hash = hash_secret(
+                    password, current_app.config["BCRYPT_ROUNDS_STAFF"]
+                )
+                user.active = True
+                user.session_epoch += 1
+            staff_logins.append((username, role, password))
+        result = create_demo(session, now, current_app.config["BCRYPT_ROUNDS_CANDIDATE"])
+        session.commit()
+    finally:
+        session.close()
+    click.echo("Demo exam ready: DEMO-PILOT (English 20 questions + IT 20 questions, 30 min each)")
+    click.echo("\nStaff logins (http://127.0.0.1:8000/staff/login):")
+    for username, role, password in staff_logins:
+        click.echo(f"  {username:<10} {password:<16} {role}")
+    click.echo("\nCandidates (http://127.0.0.1:8000/login) — SBD, access code, name:")
+    for registration_number, name, code in result.candidates:
+        click.echo(f"  {registration_number}  {code}  {name}")
+    click.echo(
+        "\nStart the room as giamthi1 or admin (Rooms → Start the room),"
+        " then sign in as a candidate."
+    )
+
+
+# --- forms and attempts ---------------------------------------------------------------------
+
+
+@main.group("forms")
+def forms_group() -> None:
+    """Candidates' stored forms."""
+
+
+@forms_group.command("generate")
+@click.argument("exam_code")
+@click.option("--replace", is_flag=True, help="Regenerate every form (draft exams only).")
+@with_appcontext
+def forms_generate(exam_code: str, replace: bool) -> None:
+    """Generate and store the missing forms of EXAM_CODE."""
+    from exam_server.setup.form_builder import BlueprintShortfall
+    from exam_server.setup.forms import generate_forms
+
+    session = _session()
+    try:
+        exam = session.scalar(select(Exam).where(Exam.code == exam_code))
+        if exam is None:
+            raise click.ClickException(f"No exam with code {exam_code}")
+        made = generate_forms(session, exam, utcnow(), replace=replace)
+        session.commit()
+    except (BlueprintShortfall, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        session.close()
+    click.echo(f"Stored {made} forms")
+
+
+@main.command("finalise-due")
+@with_appcontext
+def finalise_due() -> None:
+    """Finalise every attempt whose time is over (the server collects papers at the deadline)."""
+    from exam_server.lifecycle import finalise_due_attempts
+
+    session = _session()
+    try:
+        count = finalise_due_attempts(session, utcnow(), current_app.config["SAVE_GRACE_SECONDS"])
+        session.commit()
+    finally:
+        session.close()
+    click.echo(f"Finalised {count} attempts")
+
+
+# --- analysis --------------------------------------------------------------------------------
+
+
+@main.command("analyze")
+@click.argument("responses", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--rasch", is_flag=True, help="Add Rasch difficulties (marginal maximum likelihood).")
+def analyze(responses: str, as_json: bool, rasch: bool) -> None:
+    """Item and test statistics for a response matrix CSV (one row per candidate)."""
+    from scoring.analyze import AnalyzeInputError, analyze_csv
+
+    text = Path(responses).read_text(encoding="utf-8-sig")
+    try:
+        report = analyze_csv(text, rasch=rasch)
+    except AnalyzeInputError as exc:
+        message = exc.message_id % exc.params if exc.params else exc.message_id
+        click.echo(f"{responses}: {message}", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+        return
+    test = report["test"]
+    click.echo(
+        f"n={test['n']} mean={test['mean']:.3f} sd={test['sd']:.3f} "
+        f"alpha={_fmt(test['cronbach_alpha'])}"
+    )
+    click.echo(f"{'item':<20}{'facility':>10}{'disc':>10}{'pbis':>10}")
+    for item in report["items"]:
+        click.echo(
+            f"{item['item']:<20}{_fmt(item['facility']):>10}"
+            f"{_fmt(item['discrimination_index']):>10}{_fmt(item['point_biserial']):>10}"
+        )
+
+
+def _fmt(value) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+# --- serving ---------------------------------------------------------------------------------
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--workers", default=None, type=int, help="Default: 2 × cores + 1 (1 on SQLite: one writer)."
+)
+@click.option("--threads", default=4, show_default=True, type=int)
+def run(host: str, port: int, workers: int | None, threads: int) -> None:
+    """Serve the app with gunicorn."""
+    from exam_server.serve import serve
+
+    app = cli_app_factory()
+    serve(app, host=host, port=port, workers=workers, threads=threads)

@@ -1,0 +1,1 @@
+"""Candidate delivery at terminals: login, the paper, autosave, submission, results."""

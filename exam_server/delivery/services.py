@@ -1,0 +1,350 @@
+"""Delivery services: every function takes the session, the actors and `now` explicitly."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from exam_server import audit
+from exam_server.chain import GENESIS
+from exam_server.clock import scheduled_window_end, seconds_left
+from exam_server.delivery.errors import (
+    AttemptClosed,
+    BadChange,
+    FormMissing,
+    LoginFailed,
+    NothingToStart,
+    RoomNotStarted,
+    RoomPaused,
+    TerminalInUse,
+    TerminalReplaced,
+)
+from exam_server.lifecycle import append_event, clock_state, finalise, finalise_if_due
+from exam_server.models import (
+    Answer,
+    Attempt,
+    Candidate,
+    Exam,
+    ExamPart,
+    Form,
+    FormItem,
+    ItemVersion,
+    RoomSession,
+)
+from exam_server.passwords import DUMMY_HASH, check_secret, normalise_code
+from exam_server.text import nfc
+
+OPEN_EXAM_STATUSES = ("published", "in_progress")
+MAX_BLANK_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class Change:
+    """One answer change from a terminal: `kind` is "answer" or "flag"."""
+
+    seq: int
+    kind: str
+    position: int
+    value: Any
+
+
+@dataclass(frozen=True)
+class SaveAck:
+    acked_seq: int
+    seconds_left: int
+    state: str
+    paused: bool
+
+
+# --- login and terminals -------------------------------------------------------------
+
+
+def authenticate_candidate(session: Session, registration_number: str, code: str) -> Candidate:
+    """Return the candidate whose SBD and access code match; one bcrypt check per login."""
+    rows = session.scalars(
+        select(Candidate)
+        .join(Exam, Exam.id == Candidate.exam_id)
+        .where(
+            Candidate.registration_number == registration_number.strip().upper(),
+            Exam.status.in_(OPEN_EXAM_STATUSES),
+        )
+    ).all()
+    typed = normalise_code(code)
+    for candidate in rows:
+        if check_secret(typed, candidate.access_code_hash):
+            return candidate
+    if not rows:
+        check_secret(typed, DUMMY_HASH)  # same cost whether or not the SBD exists
+    raise LoginFailed()
+
+
+def claim_terminal(session: Session, candidate: Candidate, terminal: str, now: dt.datetime) -> None:
+    """Bind the candidate to this terminal; a second terminal needs a proctor's approval."""
+    if candidate.active_terminal and candidate.active_terminal != terminal:
+        busy = session.scalar(
+            select(Attempt.id).where(
+                Attempt.candidate_id == candidate.id, Attempt.state == "in_progress"
+            )
+        )
+        if busy and not candidate.terminal_move_approved:
+            audit.record(
+                session,
+                at=now,
+                actor_kind="candidate",
+                actor_id=candidate.id,
+                action="second_terminal_refused",
+                target_type="candidate",
+                target_id=candidate.id,
+            )
+            raise TerminalInUse()
+    candidate.active_terminal = terminal
+    candidate.terminal_move_approved = False
+
+
+# --- starting a part ---------------------------------------------------------------
+
+
+def attempts_by_part(session: Session, candidate_id: int) -> dict[int, Attempt]:
+    """Return the latest attempt per part of a candidate."""
+    latest: dict[int, Attempt] = {}
+    for attempt in session.scalars(
+        select(Attempt).where(Attempt.candidate_id == candidate_id).order_by(Attempt.attempt_no)
+    ):
+        latest[attempt.part_id] = attempt
+    return latest
+
+
+def start_next_part(session: Session, candidate: Candidate, now: dt.datetime) -> Attempt:
+    """Return the attempt in progress, or open the next part on its stored main form."""
+    room = candidate.room_session
+    if room is None or room.state == "waiting":
+        raise RoomNotStarted()
+    if room.state == "paused":
+        raise RoomPaused()
+    if room.state == "closed":
+        raise AttemptClosed()
+    exam = session.get(Exam, candidate.exam_id)
+    attempts = attempts_by_part(session, candidate.id)
+    durations = [part.duration_minutes for part in exam.parts]
+    for index, part in enumerate(exam.parts):
+        if part.id in (candidate.exempt_part_ids or []):
+            continue
+        attempt = attempts.get(part.id)
+        if attempt is not None:
+            finalise_if_due(session, attempt, room, exam, now)
+            if attempt.state == "in_progress":
+                return attempt
+            continue
+        if exam.clock_mode == "scheduled":
+            base = scheduled_window_end(room.shift.starts_at, durations, index)
+        else:
+            base = now + dt.timedelta(minutes=part.duration_minutes)
+        attempt = _open_attempt(session, candidate, part, room, base, now)
+        finalise_if_due(session, attempt, room, exam, now)  # a missed scheduled window
+        if attempt.state == "in_progress":
+            return attempt
+    raise NothingToStart()
+
+
+def _open_attempt(
+    session: Session,
+    candidate: Candidate,
+    part: ExamPart,
+    room: RoomSession,
+    deadline_base: dt.datetime,
+    now: dt.datetime,
+) -> Attempt:
+    form = session.scalar(
+        select(Form).where(
+            Form.candidate_id == candidate.id, Form.part_id == part.id, Form.kind == "main"
+        )
+    )
+    if form is None:
+        raise FormMissing()
+    attempt = Attempt(
+        candidate_id=candidate.id,
+        part_id=part.id,
+        form_id=form.id,
+        attempt_no=1,
+        state="in_progress",
+        started_at=now,
+        deadline_base_at=deadline_base,
+        paused_seconds_at_start=room.paused_seconds,
+        last_hash=GENESIS,
+        last_contact_at=now,
+    )
+    session.add(attempt)
+    session.flush()
+    append_event(session, attempt, "start", now, payload={"form": form.id, "seed": str(form.seed)})
+    return attempt
+
+
+# --- saving answers ------------------------------------------------------------------
+
+
+def _lock_attempt(session: Session, attempt_id: int) -> tuple[Attempt, Candidate, RoomSession]:
+    row = session.execute(
+        select(Attempt, Candidate, RoomSession)
+        .join(Candidate, Candidate.id == Attempt.candidate_id)
+        .join(RoomSession, RoomSession.id == Candidate.room_session_id)
+        .where(Attempt.id == attempt_id)
+        .with_for_update(of=Attempt)
+    ).one_or_none()
+    if row is None:
+        raise AttemptClosed()
+    return row.tuple()
+
+
+def _shapes(session: Session, form_id: int, positions: set[int]) -> dict[int, tuple[str, int, int]]:
+    """Return (item type, option count, blank count) of the given positions of a form."""
+    rows = session.execute(
+        select(FormItem.position, ItemVersion.item_type, ItemVersion.content)
+        .join(ItemVersion, ItemVersion.id == FormItem.item_version_id)
+        .where(FormItem.form_id == form_id, FormItem.position.in_(positions))
+    ).all()
+    return {
+        position: (item_type, len(content.get("options", [])), len(content.get("blanks", [])))
+        for position, item_type, content in rows
+    }
+
+
+def _clean_value(change: Change, shape: tuple[str, int, int]) -> Any:
+    """Validate a change against its item's shape and return the value to store."""
+    item_type, option_count, blank_count = shape
+    value = change.value
+    if change.kind == "flag":
+        if not isinstance(value, bool):
+            raise BadChange()
+        return value
+    if value is None or value == []:
+        return None
+    if item_type == "fill_blank":
+        if not isinstance(value, list) or len(value) != blank_count:
+            raise BadChange()
+        if not all(isinstance(text, str) and len(text) <= MAX_BLANK_LENGTH for text in value):
+            raise BadChange()
+        return [nfc(text) for text in value]
+    if not isinstance(value, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) and 0 <= i < option_count for i in value
+    ):
+        raise BadChange()
+    chosen = sorted(set(value))
+    if item_type in ("single_choice", "true_false") and len(chosen) > 1:
+        raise BadChange()
+    return chosen
+
+
+def save_changes(
+    session: Session,
+    *,
+    attempt_id: int,
+    candidate_id: int,
+    terminal: str | None,
+    changes: list[Change],
+    now: dt.datetime,
+    grace_seconds: int,
+) -> SaveAck:
+    """Apply new changes in sequence order and acknowledge the highest sequence held.
+
+    A change whose sequence number is not above the attempt's last one is a replay:
+    it is acknowledged without effect. The caller commits before answering.
+    """
+    attempt, candidate, room = _lock_attempt(session, attempt_id)
+    if attempt.candidate_id != candidate_id:
+        raise AttemptClosed()
+    if candidate.active_terminal != terminal:
+        raise TerminalReplaced()
+    exam = session.get(Exam, candidate.exam_id)
+    if attempt.state != "in_progress" or finalise_if_due(
+        session, attempt, room, exam, now, grace_seconds
+    ):
+        if changes and max(c.seq for c in changes) > attempt.last_seq:
+            audit.record(
+                session,
+                at=now,
+                actor_kind="candidate",
+                actor_id=candidate_id,
+                action="save_refused_closed",
+                target_type="attempt",
+                target_id=attempt.id,
+                details={"changes": [c.__dict__ for c in changes]},
+            )
+        raise AttemptClosed()
+    if room.state == "paused":
+        raise RoomPaused()
+    fresh = sorted((c for c in changes if c.seq > attempt.last_seq), key=lambda c: c.seq)
+    if fresh:
+        shapes = _shapes(session, attempt.form_id, {c.position for c in fresh})
+        cleaned = []
+        for change in fresh:
+            if change.position not in shapes or change.kind not in ("answer", "flag"):
+                raise BadChange()
+            cleaned.append((change, _clean_value(change, shapes[change.position])))
+        _apply(session, attempt, cleaned, now)
+    attempt.last_contact_at = now
+    return SaveAck(
+        acked_seq=attempt.last_seq,
+        seconds_left=seconds_left(clock_state(attempt, room), now),
+        state=attempt.state,
+        paused=False,
+    )
+
+
+def _apply(
+    session: Session, attempt: Attempt, cleaned: list[tuple[Change, Any]], now: dt.datetime
+) -> None:
+    positions = {change.position for change, _ in cleaned}
+    current = {
+        answer.position: answer
+        for answer in session.scalars(
+            select(Answer).where(Answer.attempt_id == attempt.id, Answer.position.in_(positions))
+        )
+    }
+    for change, value in cleaned:
+        answer = current.get(change.position)
+        if answer is None:
+            answer = Answer(
+                attempt_id=attempt.id, position=change.position, response=None, flagged=False
+            )
+            session.add(answer)
+            current[change.position] = answer
+        if change.kind == "flag":
+            answer.flagged = value
+        else:
+            answer.response = value
+        answer.seq = change.seq
+        answer.updated_at = now
+        append_event(
+            session,
+            attempt,
+            change.kind,
+            now,
+            client_seq=change.seq,
+            position=change.position,
+            payload=value,
+        )
+        attempt.last_seq = change.seq
+
+
+# --- finalising ----------------------------------------------------------------------
+
+
+def submit(
+    session: Session, *, attempt_id: int, candidate_id: int, terminal: str | None, now: dt.datetime
+) -> Attempt:
+    """Close the attempt at the candidate's request."""
+    attempt, candidate, room = _lock_attempt(session, attempt_id)
+    if attempt.candidate_id != candidate_id:
+        raise AttemptClosed()
+    if candidate.active_terminal != terminal:
+        raise TerminalReplaced()
+    exam = session.get(Exam, candidate.exam_id)
+    if finalise_if_due(session, attempt, room, exam, now):
+        return attempt
+    append_event(session, attempt, "submit", now)
+    finalise(session, attempt, exam, now, by="candidate")
+    return attempt

@@ -1,0 +1,291 @@
+"""Candidate pages and the terminal's JSON endpoints (thin: validate, call a service, commit)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from exam_server import lifecycle
+from exam_server.auth import candidate_required, now, sign_in_candidate, sign_out_candidate
+from exam_server.chain import receipt_code
+from exam_server.clock import seconds_left
+from exam_server.db import get_session
+from exam_server.delivery import services
+from exam_server.delivery.errors import AttemptClosed, BadChange, DeliveryError
+from exam_server.delivery.forms import CandidateLoginForm, ConfirmForm
+from exam_server.delivery.paper import paper, review_rows
+from exam_server.models import Attempt, Exam, ExamPart
+
+bp = Blueprint("delivery", __name__)
+
+TERMINAL_COOKIE = "exam_terminal"
+MAX_CHANGES_PER_REQUEST = 200
+
+
+def _terminal_id() -> str:
+    """Return this browser's terminal id (a random cookie, set once per browser)."""
+    return request.cookies.get(TERMINAL_COOKIE) or secrets.token_urlsafe(18)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = CandidateLoginForm()
+    error = None
+    terminal = _terminal_id()
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            candidate = services.authenticate_candidate(
+                session, form.registration_number.data, form.access_code.data
+            )
+            services.claim_terminal(session, candidate, terminal, now())
+            session.commit()
+        except DeliveryError as exc:
+            session.commit()  # keeps the audit row of a refused second terminal
+            error = str(exc.message)
+        else:
+            sign_in_candidate(candidate, terminal)
+            response = redirect(url_for("delivery.waiting"))
+            response.set_cookie(
+                TERMINAL_COOKIE, terminal, httponly=True, samesite="Strict", max_age=86400 * 365
+            )
+            return response
+    status = 401 if error else 200
+    return render_template("delivery/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+@candidate_required
+def logout():
+    sign_out_candidate()
+    return redirect(url_for("delivery.login", signed_out=1))
+
+
+def _overview(candidate) -> dict[str, Any]:
+    session = get_session()
+    exam = session.get(Exam, candidate.exam_id)
+    room = candidate.room_session
+    attempts = services.attempts_by_part(session, candidate.id)
+    current = now()
+    parts = []
+    for part in exam.parts:
+        attempt = attempts.get(part.id)
+        if attempt is not None and room is not None:
+            lifecycle.finalise_if_due(session, attempt, room, exam, current)
+        parts.append(
+            {
+                "part": part,
+                "attempt": attempt,
+                "exempt": part.id in (candidate.exempt_part_ids or []),
+                "visible": bool(
+                    attempt and room and lifecycle.results_visible(exam, attempt, room, current)
+                ),
+            }
+        )
+    session.commit()
+    return {"exam": exam, "room": room, "parts": parts}
+
+
+@bp.get("/wait")
+@candidate_required
+def waiting():
+    overview = _overview(g.candidate)
+    if any(p["attempt"] and p["attempt"].state == "in_progress" for p in overview["parts"]):
+        return redirect(url_for("delivery.exam_page"))
+    finished = all(
+        p["exempt"] or (p["attempt"] and p["attempt"].state != "in_progress")
+        for p in overview["parts"]
+    )
+    return render_template(
+        "delivery/wait.html",
+        candidate=g.candidate,
+        finished=finished,
+        form=ConfirmForm(),
+        **overview,
+    )
+
+
+@bp.get("/api/candidate/status")
+@candidate_required
+def candidate_status():
+    room = g.candidate.room_session
+    return jsonify(room_state=room.state if room else "unassigned")
+
+
+@bp.post("/start")
+@candidate_required
+def start():
+    session = get_session()
+    try:
+        services.start_next_part(session, g.candidate, now())
+        session.commit()
+    except DeliveryError as exc:
+        session.commit()
+        return render_template("delivery/message.html", message=exc.message), exc.status
+    return redirect(url_for("delivery.exam_page"))
+
+
+def _current_attempt() -> Attempt | None:
+    return get_session().scalar(
+        select(Attempt).where(
+            Attempt.candidate_id == g.candidate.id, Attempt.state == "in_progress"
+        )
+    )
+
+
+@bp.get("/exam")
+@candidate_required
+def exam_page():
+    attempt = _current_attempt()
+    if attempt is None:
+        return redirect(url_for("delivery.waiting"))
+    session = get_session()
+    part = session.get(ExamPart, attempt.part_id)
+    room = g.candidate.room_session
+    data = paper(session, attempt, part, room, now())
+    return render_template(
+        "delivery/exam.html",
+        candidate=g.candidate,
+        part=part,
+        paper=data,
+        heartbeat_seconds=current_app.config["HEARTBEAT_SECONDS"],
+    )
+
+
+def _parse_changes(payload: Any) -> list[services.Change]:
+    if not isinstance(payload, dict) or not isinstance(payload.get("changes"), list):
+        raise BadChange()
+    raw_changes = payload["changes"]
+    if len(raw_changes) > MAX_CHANGES_PER_REQUEST:
+        raise BadChange()
+    changes = []
+    for raw in raw_changes:
+        try:
+            seq, kind, position = int(raw["seq"]), str(raw["kind"]), int(raw["position"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BadChange() from exc
+        changes.append(services.Change(seq, kind, position, raw.get("value")))
+    return changes
+
+
+def _error_json(exc: DeliveryError):
+    return jsonify(ok=False, error=exc.code, message=str(exc.message)), exc.status
+
+
+@bp.post("/api/attempts/<int:attempt_id>/changes")
+@candidate_required
+def save_changes(attempt_id: int):
+    session = get_session()
+    try:
+        ack = services.save_changes(
+            session,
+            attempt_id=attempt_id,
+            candidate_id=g.candidate.id,
+            terminal=g.terminal,
+            changes=_parse_changes(request.get_json(silent=True)),
+            now=now(),
+            grace_seconds=current_app.config["SAVE_GRACE_SECONDS"],
+        )
+        session.commit()  # acknowledged only after commit
+    except AttemptClosed as exc:
+        session.commit()  # the finalisation and the logged refusal stay
+        return _error_json(exc)
+    except DeliveryError as exc:
+        session.rollback()
+        return _error_json(exc)
+    return jsonify(ok=True, acked_seq=ack.acked_seq, seconds_left=ack.seconds_left, state=ack.state)
+
+
+@bp.post("/api/attempts/<int:attempt_id>/heartbeat")
+@candidate_required
+def heartbeat(attempt_id: int):
+    session = get_session()
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None or attempt.candidate_id != g.candidate.id:
+        return jsonify(ok=False, error="not_found"), 404
+    room = g.candidate.room_session
+    exam = session.get(Exam, g.candidate.exam_id)
+    current = now()
+    lifecycle.finalise_if_due(
+        session, attempt, room, exam, current, current_app.config["SAVE_GRACE_SECONDS"]
+    )
+    replaced = g.candidate.active_terminal != g.terminal
+    if not replaced:
+        attempt.last_contact_at = current
+    session.commit()
+    return jsonify(
+        ok=True,
+        state=attempt.state,
+        paused=room.state == "paused",
+        acked_seq=attempt.last_seq,
+        seconds_left=seconds_left(lifecycle.clock_state(attempt, room), current),
+        replaced=replaced,
+    )
+
+
+@bp.get("/exam/review")
+@candidate_required
+def review():
+    attempt = _current_attempt()
+    if attempt is None:
+        return redirect(url_for("delivery.waiting"))
+    session = get_session()
+    part = session.get(ExamPart, attempt.part_id)
+    rows = review_rows(session, attempt, part.item_count)
+    return render_template(
+        "delivery/review.html",
+        candidate=g.candidate,
+        part=part,
+        attempt=attempt,
+        rows=rows,
+        unanswered=[r["position"] for r in rows if not r["answered"]],
+        flagged=[r["position"] for r in rows if r["flagged"]],
+        form=ConfirmForm(),
+        seconds_left=seconds_left(lifecycle.clock_state(attempt, g.candidate.room_session), now()),
+    )
+
+
+@bp.post("/exam/submit")
+@candidate_required
+def submit():
+    form = ConfirmForm()
+    attempt = _current_attempt()
+    if attempt is None or not form.validate_on_submit():
+        return redirect(url_for("delivery.waiting"))
+    session = get_session()
+    try:
+        services.submit(
+            session,
+            attempt_id=attempt.id,
+            candidate_id=g.candidate.id,
+            terminal=g.terminal,
+            now=now(),
+        )
+        session.commit()
+    except DeliveryError as exc:
+        session.commit()
+        return render_template("delivery/message.html", message=exc.message), exc.status
+    return redirect(url_for("delivery.waiting", submitted=attempt.part_id))
+
+
+@bp.get("/result")
+@candidate_required
+def result():
+    overview = _overview(g.candidate)
+    receipts = {}
+    for entry in overview["parts"]:
+        attempt = entry["attempt"]
+        if attempt is not None and attempt.state == "finalised":
+            receipts[attempt.id] = receipt_code(attempt.last_hash)
+    return render_template(
+        "delivery/result.html",
+        candidate=g.candidate,
+        receipts=receipts,
+        form=ConfirmForm(),
+        printed_title=_("Result slip"),
+        **overview,
+    )

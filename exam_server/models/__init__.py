@@ -1,0 +1,29 @@
+"""Typed SQLAlchemy models; importing this package registers every table on Base.metadata."""
+
+from exam_server.models.accounts import STAFF_ROLES, User
+from exam_server.models.attempts import Answer, AnswerEvent, Attempt
+from exam_server.models.audit import AuditEntry
+from exam_server.models.bank import Item, ItemVersion, Subject, Topic
+from exam_server.models.exams import Candidate, Exam, ExamPart, Room, RoomSession, Shift
+from exam_server.models.forms import Form, FormItem
+
+__all__ = [
+    "STAFF_ROLES",
+    "Answer",
+    "AnswerEvent",
+    "Attempt",
+    "AuditEntry",
+    "Candidate",
+    "Exam",
+    "ExamPart",
+    "Form",
+    "FormItem",
+    "Item",
+    "ItemVersion",
+    "Room",
+    "RoomSession",
+    "Shift",
+    "Subject",
+    "Topic",
+    "User",
+]

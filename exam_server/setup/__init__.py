@@ -1,0 +1,1 @@
+"""Exam setup: exams and parts, candidates, rooms and shifts, stored forms."""

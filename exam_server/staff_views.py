@@ -1,0 +1,70 @@
+"""Staff sign-in and the staff home page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from exam_server import audit
+from exam_server.accounts import authenticate_staff
+from exam_server.auth import now, staff_required
+from exam_server.db import get_session
+from exam_server.models import Candidate, Exam
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+class StaffLoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class SignOutForm(FlaskForm):
+    """A sign-out button with its CSRF token."""
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = StaffLoginForm()
+    error = None
+    if form.validate_on_submit():
+        db = get_session()
+        user = authenticate_staff(db, form.username.data, form.password.data)
+        if user is None:
+            error = _("The username or password is not correct.")
+        else:
+            session.clear()  # a fresh session at every sign-in
+            login_user(user)
+            session["staff_seen"] = now().timestamp()
+            audit.record(db, at=now(), actor_kind="user", actor_id=user.id, action="staff_login")
+            db.commit()
+            return redirect(url_for("staff.home"))
+    return render_template("staff/login.html", form=form, error=error), 401 if error else 200
+
+
+@bp.post("/logout")
+@staff_required()
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("staff.login"))
+
+
+@bp.get("/")
+@staff_required()
+def home():
+    db = get_session()
+    exams = db.execute(
+        select(Exam, func.count(Candidate.id))
+        .outerjoin(Candidate, Candidate.exam_id == Exam.id)
+        .group_by(Exam.id)
+        .order_by(Exam.created_at.desc())
+    ).all()
+    return render_template("staff/home.html", exams=exams, user=current_user, signout=SignOutForm())

@@ -1,0 +1,1 @@
+"""The proctor console: run a room from start to close."""
