@@ -90,7 +90,7 @@ def finalise_if_due(
 
 def form_with_versions(session: Session, form_id: int) -> list[tuple[FormItem, ItemVersion]]:
     return [
-        row.tuple()
+        tuple(row)
         for row in session.execute(
             select(FormItem, ItemVersion)
             .join(ItemVersion, ItemVersion.id == FormItem.item_version_id)

@@ -196,7 +196,7 @@ def _lock_attempt(session: Session, attempt_id: int) -> tuple[Attempt, Candidate
     ).one_or_none()
     if row is None:
         raise AttemptClosed()
-    return row.tuple()
+    return tuple(row)
 
 
 def _shapes(session: Session, form_id: int, positions: set[int]) -> dict[int, tuple[str, int, int]]:

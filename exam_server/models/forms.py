@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam_server.db import Base, UTCDateTime
@@ -18,7 +18,7 @@ class Form(Base):
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
     part_id: Mapped[int] = mapped_column(ForeignKey("exam_parts.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10), default="main")  # main | spare
-    seed: Mapped[int] = mapped_column()
+    seed: Mapped[int] = mapped_column(BigInteger)
     generated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
     items: Mapped[list[FormItem]] = relationship(order_by="FormItem.position")
