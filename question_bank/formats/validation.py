@@ -23,12 +23,12 @@ from .records import (
 
 # Moodle writes thirds as 33.33333%, so sums may miss 1 by a few 1e-7.
 SUM_TOLERANCE = 1e-4
-_BLANK_MARKER = re.compile(r"(?<!_)____(?!_)")
+BLANK_MARKER = re.compile(r"(?<!_)____(?!_)")
 
 
 def count_blank_markers(stem: str) -> int:
     """Return how many exact BLANK markers ("____") the stem holds."""
-    return len(_BLANK_MARKER.findall(stem))
+    return len(BLANK_MARKER.findall(stem))
 
 
 def letter(index: int) -> str:
