@@ -1,5 +1,4 @@
-"""The exam platform's application: config, storage, models, auth, setup, delivery."""
+"""The exam platform's application: config, storage, models, auth, setup, delivery.
 
-from exam_server.app import create_app
-
-__all__ = ["create_app"]
+The app factory lives in exam_server.app (the composition root).
+"""

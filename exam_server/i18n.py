@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, get_locale
 
 SUPPORTED_LOCALES = ("vi", "en")
 
 
 def select_locale() -> str:
-    chosen = session.get("lang")
+    chosen = session.get("lang") if has_request_context() else None
     if chosen in SUPPORTED_LOCALES:
         return chosen
     return current_app.config["DEFAULT_LOCALE"]

@@ -188,7 +188,6 @@ QTI_TEST_ITEM_REF = N_(
     "(.zip) instead."
 )
 QTI_NO_ITEMS = N_("The package contains no QTI items.")
-MEDIA_MISSING = N_("The referenced file “%(name)s” is not in the package.")
 
 # Zip archives.
 ZIP_INVALID = N_("The file is not a valid zip archive.")
@@ -200,4 +199,3 @@ ZIP_ENCRYPTED = N_("The archive is password-protected.")
 
 # Export.
 EXPORT_MULTI_BLANK = N_("A question with several blanks cannot be written as %(format)s.")
-EXPORT_TOO_MANY_OPTIONS = N_("A question with more than 8 options cannot be exported.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from tests.factories import make_sitting
 from sqlalchemy import select
 
 from exam_server.chain import GENESIS, canonical_event, link
@@ -18,6 +17,7 @@ from exam_server.delivery.errors import (
     TerminalReplaced,
 )
 from exam_server.models import Answer, AnswerEvent, Attempt, FormItem, ItemVersion
+from tests.factories import make_sitting
 
 GRACE = 15
 

@@ -1,0 +1,148 @@
+"""The candidate's pages and JSON endpoints through Flask's test client, CSRF included."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from sqlalchemy import select
+
+from exam_server.models import Attempt
+from tests.conftest import csrf_from
+from tests.factories import make_sitting
+
+PAPER = re.compile(r'id="paper-data">(.*?)</script>', re.S)
+
+
+def sign_in(client, candidate, code):
+    token = csrf_from(client.get("/login").text)
+    return client.post(
+        "/login",
+        data={
+            "csrf_token": token,
+            "registration_number": candidate.registration_number,
+            "access_code": code,
+        },
+        follow_redirects=True,
+    )
+
+
+def open_paper(client):
+    page = client.get("/wait")
+    page = client.post("/start", data={"csrf_token": csrf_from(page.text)}, follow_redirects=True)
+    return page, json.loads(PAPER.search(page.text).group(1))
+
+
+def test_a_wrong_code_is_refused_with_a_clear_message(client, db, clock):
+    sitting = make_sitting(db, clock.now)
+    candidate, _code = sitting.candidates[0]
+    page = sign_in(client, candidate, "NOTMYCODE")
+    assert page.status_code == 401
+    assert "Số báo danh hoặc mã truy cập không đúng" in page.text
+
+
+def test_the_waiting_room_shows_who_and_where_and_waits_for_the_room(client, db, clock):
+    sitting = make_sitting(db, clock.now, room_state="waiting")
+    candidate, code = sitting.candidates[0]
+    page = sign_in(client, candidate, code)
+    assert candidate.full_name in page.text and candidate.registration_number in page.text
+    assert 'id="start-button" disabled' in page.text
+    assert client.get("/api/candidate/status").json == {"room_state": "waiting"}
+    refused = client.post("/start", data={"csrf_token": csrf_from(page.text)})
+    assert refused.status_code == 409
+
+
+def test_a_full_sitting_saves_every_change_and_shows_the_score(client, db, clock):
+    sitting = make_sitting(db, clock.now, room_state="running")
+    candidate, code = sitting.candidates[0]
+    sign_in(client, candidate, code)
+    page, paper = open_paper(client)
+    token = csrf_from(page.text)
+    assert len(paper["items"]) == sitting.part.item_count
+    changes = [
+        {"seq": n, "kind": "answer", "position": item["position"], "value": [0]}
+        for n, item in enumerate(paper["items"], start=1)
+    ]
+    ack = client.post(
+        f"/api/attempts/{paper['attempt_id']}/changes",
+        json={"changes": changes},
+        headers={"X-CSRFToken": token},
+    )
+    assert ack.status_code == 200 and ack.json["acked_seq"] == len(changes)
+    review = client.get("/exam/review")
+    assert "Mọi câu hỏi đều đã được trả lời" in review.text or "đã trả lời" in review.text
+    done = client.post("/exam/submit", data={"csrf_token": token}, follow_redirects=True)
+    assert done.status_code == 200
+    attempt = db.scalar(select(Attempt).where(Attempt.id == paper["attempt_id"]))
+    db.refresh(attempt)
+    assert attempt.state == "finalised" and attempt.answered_count == len(changes)
+    result = client.get("/result")
+    assert f'class="correct">{attempt.correct_count} / {sitting.part.item_count}<' in result.text
+    assert ("Đạt" if attempt.passed else "Không đạt") in result.text
+
+
+def test_json_saves_without_the_csrf_header_are_refused(client, db, clock):
+    sitting = make_sitting(db, clock.now, room_state="running")
+    candidate, code = sitting.candidates[0]
+    sign_in(client, candidate, code)
+    _page, paper = open_paper(client)
+    change = {"changes": [{"seq": 1, "kind": "answer", "position": 1, "value": [0]}]}
+    refused = client.post(f"/api/attempts/{paper['attempt_id']}/changes", json=change)
+    assert refused.status_code == 400
+    assert db.scalar(select(Attempt.last_seq).where(Attempt.id == paper["attempt_id"])) == 0
+
+
+def test_a_candidate_cannot_write_to_another_candidates_attempt(client, db, clock):
+    sitting = make_sitting(db, clock.now, room_state="running")
+    (first, first_code), (second, second_code) = sitting.candidates
+    other = client.application.test_client()
+    sign_in(other, second, second_code)
+    _page, their_paper = open_paper(other)
+    sign_in(client, first, first_code)
+    page, _mine = open_paper(client)
+    change = {"changes": [{"seq": 1, "kind": "answer", "position": 1, "value": [0]}]}
+    refused = client.post(
+        f"/api/attempts/{their_paper['attempt_id']}/changes",
+        json=change,
+        headers={"X-CSRFToken": csrf_from(page.text)},
+    )
+    assert refused.status_code == 409
+    assert db.scalar(select(Attempt.last_seq).where(Attempt.id == their_paper["attempt_id"])) == 0
+
+
+def test_no_key_or_credit_reaches_the_terminal(client, db, clock):
+    sitting = make_sitting(db, clock.now, room_state="running")
+    candidate, code = sitting.candidates[0]
+    bodies = [sign_in(client, candidate, code).text]
+    page, paper = open_paper(client)
+    bodies.append(page.text)
+    token = csrf_from(page.text)
+    changes = [{"seq": 1, "kind": "answer", "position": 1, "value": [1]}]
+    bodies.append(
+        client.post(
+            f"/api/attempts/{paper['attempt_id']}/changes",
+            json={"changes": changes},
+            headers={"X-CSRFToken": token},
+        ).text
+    )
+    bodies.append(
+        client.post(
+            f"/api/attempts/{paper['attempt_id']}/heartbeat", headers={"X-CSRFToken": token}
+        ).text
+    )
+    bodies.append(client.get("/exam/review").text)
+    bodies.append(
+        client.post("/exam/submit", data={"csrf_token": token}, follow_redirects=True).text
+    )
+    bodies.append(client.get("/result").text)
+    for body in bodies:
+        assert "fraction" not in body and '"pinned"' not in body and "option_order" not in body
+        assert '"o1"' not in body  # stored option ids never leave the server
+
+
+def test_candidates_cannot_reach_staff_pages(client, db, clock):
+    sitting = make_sitting(db, clock.now)
+    candidate, code = sitting.candidates[0]
+    sign_in(client, candidate, code)
+    assert client.get("/staff/").status_code == 302
+    assert client.get(f"/proctor/exams/{sitting.exam.id}/rooms").status_code == 302
