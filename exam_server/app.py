@@ -28,7 +28,7 @@ def create_app(
     )
 
     db.init_app(app)
-    i18n.init_app(app)
+    i18n.init_app(app, feature_catalogues())
     auth.init_app(app)
     security.init_app(app)
     labels.init_app(app)
@@ -45,13 +45,37 @@ def default_sqlite_url(instance_path: str) -> str:
     return f"sqlite:///{instance_path}/exam.sqlite3"
 
 
+# Packages with a catalogue of their own, besides exam_server's (see deploy/i18n.py).
+CATALOGUE_PACKAGES = (
+    "exam_server.setup",
+    "exam_server.council",
+    "question_bank",
+    "proctor_console",
+)
+
+
+def feature_catalogues() -> list[str]:
+    """Return the translation folders of the packages that have one."""
+    import importlib.util
+    import os
+
+    folders = []
+    for package in CATALOGUE_PACKAGES:
+        spec = importlib.util.find_spec(package)
+        if spec is None or spec.origin is None:
+            continue
+        folder = os.path.join(os.path.dirname(spec.origin), "translations")
+        if os.path.isdir(folder):
+            folders.append(folder)
+    return folders
+
+
 def _register_blueprints(app: Flask) -> None:
     # Imported here: features depend on the core, never the other way round.
-    from proctor_console.views import bp as proctor_bp
-
     from exam_server.delivery.views import bp as delivery_bp
     from exam_server.setup.views import bp as setup_bp
     from exam_server.staff_views import bp as staff_bp
+    from proctor_console.views import bp as proctor_bp
 
     for blueprint in (staff_bp, setup_bp, delivery_bp, proctor_bp):
         app.register_blueprint(blueprint)

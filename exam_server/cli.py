@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
-import sys
 from pathlib import Path
 
 import click
@@ -18,7 +16,7 @@ from exam_server.accounts import AccountError, create_user
 from exam_server.app import create_app
 from exam_server.config import ConfigError
 from exam_server.db import database, utcnow
-from exam_server.models import STAFF_ROLES, Exam, User
+from exam_server.models import STAFF_ROLES, User
 from exam_server.passwords import hash_secret
 
 INSTANCE_ENV = "EXAM_INSTANCE_PATH"
@@ -180,35 +178,7 @@ def demo_command() -> None:
     )
 
 
-# --- forms and attempts ---------------------------------------------------------------------
-
-
-@main.group("forms")
-def forms_group() -> None:
-    """Candidates' stored forms."""
-
-
-@forms_group.command("generate")
-@click.argument("exam_code")
-@click.option("--replace", is_flag=True, help="Regenerate every form (draft exams only).")
-@with_appcontext
-def forms_generate(exam_code: str, replace: bool) -> None:
-    """Generate and store the missing forms of EXAM_CODE."""
-    from exam_server.setup.form_builder import BlueprintShortfall
-    from exam_server.setup.forms import generate_forms
-
-    session = _session()
-    try:
-        exam = session.scalar(select(Exam).where(Exam.code == exam_code))
-        if exam is None:
-            raise click.ClickException(f"No exam with code {exam_code}")
-        made = generate_forms(session, exam, utcnow(), replace=replace)
-        session.commit()
-    except (BlueprintShortfall, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        session.close()
-    click.echo(f"Stored {made} forms")
+# --- attempts ---------------------------------------------------------------------------------
 
 
 @main.command("finalise-due")
@@ -224,44 +194,6 @@ def finalise_due() -> None:
     finally:
         session.close()
     click.echo(f"Finalised {count} attempts")
-
-
-# --- analysis --------------------------------------------------------------------------------
-
-
-@main.command("analyze")
-@click.argument("responses", type=click.Path(exists=True, dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--rasch", is_flag=True, help="Add Rasch difficulties (marginal maximum likelihood).")
-def analyze(responses: str, as_json: bool, rasch: bool) -> None:
-    """Item and test statistics for a response matrix CSV (one row per candidate)."""
-    from scoring.analyze import AnalyzeInputError, analyze_csv
-
-    text = Path(responses).read_text(encoding="utf-8-sig")
-    try:
-        report = analyze_csv(text, rasch=rasch)
-    except AnalyzeInputError as exc:
-        message = exc.message_id % exc.params if exc.params else exc.message_id
-        click.echo(f"{responses}: {message}", err=True)
-        sys.exit(1)
-    if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False))
-        return
-    test = report["test"]
-    click.echo(
-        f"n={test['n']} mean={test['mean']:.3f} sd={test['sd']:.3f} "
-        f"alpha={_fmt(test['cronbach_alpha'])}"
-    )
-    click.echo(f"{'item':<20}{'facility':>10}{'disc':>10}{'pbis':>10}")
-    for item in report["items"]:
-        click.echo(
-            f"{item['item']:<20}{_fmt(item['facility']):>10}"
-            f"{_fmt(item['discrimination_index']):>10}{_fmt(item['point_biserial']):>10}"
-        )
-
-
-def _fmt(value) -> str:
-    return "—" if value is None else f"{value:.3f}"
 
 
 # --- serving ---------------------------------------------------------------------------------
@@ -280,3 +212,16 @@ def run(host: str, port: int, workers: int | None, threads: int) -> None:
 
     app = cli_app_factory()
     serve(app, host=host, port=port, workers=workers, threads=threads)
+
+
+def _register_feature_commands() -> None:
+    # The composition root gathers each package's commands; packages never import the root.
+    from exam_server.council.cli import COMMANDS as council_commands
+    from exam_server.setup.cli import COMMANDS as setup_commands
+    from question_bank.cli import COMMANDS as bank_commands
+
+    for command in (*setup_commands, *bank_commands, *council_commands):
+        main.add_command(command)
+
+
+_register_feature_commands()

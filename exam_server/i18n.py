@@ -21,13 +21,21 @@ def select_timezone() -> str:
     return current_app.config["TIMEZONE"]
 
 
-def init_app(app: Flask) -> None:
-    """Attach Babel with the package's catalogue and a language switch route."""
+CORE_CATALOGUE = os.path.join(os.path.dirname(__file__), "translations")
+
+
+def init_app(app: Flask, feature_catalogues: list[str] = ()) -> None:
+    """Attach Babel with the core's and each feature's catalogue, and a language switch.
+
+    Every package owns its catalogue (`<package>/translations/vi/LC_MESSAGES/messages.po`),
+    so features translate their own strings; Babel merges them per request.
+    """
+    directories = [CORE_CATALOGUE, *feature_catalogues]
     Babel(
         app,
         locale_selector=select_locale,
         timezone_selector=select_timezone,
-        default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"),
+        default_translation_directories=";".join(directories),
         default_domain="messages",
     )
     app.jinja_env.globals["get_locale"] = get_locale

@@ -16,7 +16,7 @@ COMPOSITION_ROOT = {
     "exam_server.wsgi",
     "exam_server.__init__",
 }
-FEATURES = ("question_bank", "proctor_console", "exam_server.delivery")
+FEATURES = ("question_bank", "proctor_console", "exam_server.delivery", "exam_server.council")
 SCORING_ALLOWED_THIRD_PARTY = {"numpy", "pandas"}
 
 

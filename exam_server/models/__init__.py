@@ -1,5 +1,8 @@
 """Typed SQLAlchemy models; importing this package registers every table on Base.metadata."""
 
+# Modules whose tables are imported for registration only (their classes are used by path).
+from exam_server.models import council as _council  # noqa: E402,F401
+from exam_server.models import proctor as _proctor  # noqa: E402,F401
 from exam_server.models.accounts import STAFF_ROLES, User
 from exam_server.models.attempts import Answer, AnswerEvent, Attempt
 from exam_server.models.audit import AuditEntry

@@ -9,7 +9,7 @@ from exam_server.auth import staff_required
 from exam_server.db import get_session
 from exam_server.models import Candidate, Exam, Form, RoomSession, Shift, Subject
 
-bp = Blueprint("setup", __name__, url_prefix="/staff/exams")
+bp = Blueprint("setup", __name__, url_prefix="/staff/exams", template_folder="templates")
 
 EXAM_ADMIN_ROLES = ("admin", "council_member", "council_chair", "supervisor")
 

@@ -1,9 +1,9 @@
 """The spreadsheet syntax for accepted answers of fill-in-the-blank questions.
 
-    Hà Nội|Ha Noi            two accepted answers of one blank
-    %50%Hanoi                an answer worth 50% (default 100%)
-    1945||2/9                two blanks (separated by "||"): 1945 and 2/9
-    a\\|b  \\%  \\\\           a literal "|", "%" and backslash
+Hà Nội|Ha Noi            two accepted answers of one blank
+%50%Hanoi                an answer worth 50% (default 100%)
+1945||2/9                two blanks (separated by "||"): 1945 and 2/9
+a\\|b  \\%  \\\\           a literal "|", "%" and backslash
 """
 
 from __future__ import annotations
@@ -58,9 +58,7 @@ def parse_answer_cell(value: object, field_name: str) -> list[list[Answer]]:
                 fraction = float(match.group(1).replace(",", ".")) / 100
                 raw = raw[match.end() :].strip()
             elif raw.startswith("%") and not raw.startswith("\\%"):
-                raise ProblemValue(
-                    Problem(field_name, msg.ANSWER_WEIGHT_INVALID, {"value": raw})
-                )
+                raise ProblemValue(Problem(field_name, msg.ANSWER_WEIGHT_INVALID, {"value": raw}))
             answers.append(Answer(clean_plain(_unescape(raw)), fraction))
         blanks.append(answers)
     return blanks

@@ -21,9 +21,7 @@ _EXTENSIONS = {
     ".gift": "gift",
     ".aiken": "aiken",
 }
-_XML_ROOT = re.compile(
-    r"<(?![?!])(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)", re.MULTILINE
-)
+_XML_ROOT = re.compile(r"<(?![?!])(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)", re.MULTILINE)
 _QTI_ROOTS = frozenset(
     {
         "assessmentItem",

@@ -248,7 +248,7 @@ def _answers(
         kind = SINGLE_CHOICE if "=" in answer_text else MULTIPLE_RESPONSE
         options = []
         parts = [part.strip() for part in answer_text.replace("=", "~=").split("~")]
-        for part in parts[1:] if not parts[0] else parts:
+        for part in (part for part in parts if part):
             if part.startswith("="):
                 fraction, part = 1.0, part[1:]
             else:
@@ -262,7 +262,7 @@ def _answers(
     else:
         parts = [part.strip() for part in answer_text.split("=")]
         answers = []
-        for part in parts[1:] if not parts[0] else parts:
+        for part in (part for part in parts if part):
             fraction, part = _weight(part, problems, 1.0)
             answers.append(Answer(clean_plain(_restore(part.split("#", 1)[0])), fraction))
         if not answers:

@@ -24,7 +24,6 @@ from .records import (
 from .validation import BLANK_MARKER, count_blank_markers
 
 
-
 def _escape(text: str) -> str:
     escaped = text.replace("\\", "\\\\")
     for char in "~=#{}:":

@@ -25,9 +25,7 @@ UNKNOWN_FORMAT = N_(
 
 # Checks shared by all formats.
 STEM_EMPTY = N_("The question text is empty.")
-SINGLE_OPTION_COUNT = N_(
-    "A single-choice question needs 2 to 8 options; this one has %(count)s."
-)
+SINGLE_OPTION_COUNT = N_("A single-choice question needs 2 to 8 options; this one has %(count)s.")
 MULTIPLE_OPTION_COUNT = N_(
     "A multiple-response question needs 2 to 8 options; this one has %(count)s."
 )
@@ -43,8 +41,7 @@ TRUE_FALSE_NEEDS_ONE_CORRECT = N_(
 )
 MULTIPLE_NO_CORRECT = N_("A multiple-response question needs at least one correct option.")
 MULTIPLE_SUM = N_(
-    "The credit of the correct options must add up to 100%%; here it adds up to "
-    "%(total)s%%."
+    "The credit of the correct options must add up to 100%%; here it adds up to %(total)s%%."
 )
 FRACTION_RANGE = N_("Credit %(value)s%% is outside the allowed range -100%% to 100%%.")
 OPTION_EMPTY = N_("Option %(letter)s is empty.")
@@ -54,30 +51,18 @@ CHOICE_HAS_ANSWERS = N_("A choice question cannot have typed answers.")
 FILL_NO_ANSWER = N_("Blank %(blank)s has no accepted answer.")
 FILL_NO_FULL_ANSWER = N_("Blank %(blank)s needs at least one fully correct answer (100%%).")
 ANSWER_EMPTY = N_("An accepted answer of blank %(blank)s is empty.")
-ANSWER_FRACTION_RANGE = N_(
-    "Answer credit %(value)s%% is outside the allowed range 0%% to 100%%."
-)
+ANSWER_FRACTION_RANGE = N_("Answer credit %(value)s%% is outside the allowed range 0%% to 100%%.")
 BLANK_COUNT_MISMATCH = N_(
-    "The question text has %(markers)s blanks (____) but %(blanks)s groups of "
-    "answers are given."
+    "The question text has %(markers)s blanks (____) but %(blanks)s groups of answers are given."
 )
-MATCH_INVALID = N_(
-    "Unknown answer matching “%(value)s”; use exact, ignore_case or ignore_accents."
-)
-DIFFICULTY_INVALID = N_(
-    "Unknown difficulty “%(value)s”; use 1, 2 or 3 (easy, medium, hard)."
-)
+MATCH_INVALID = N_("Unknown answer matching “%(value)s”; use exact, ignore_case or ignore_accents.")
+DIFFICULTY_INVALID = N_("Unknown difficulty “%(value)s”; use 1, 2 or 3 (easy, medium, hard).")
 TYPE_UNKNOWN = N_("Unknown question type “%(value)s”.")
-TYPE_UNSUPPORTED = N_(
-    "Question type “%(type)s” is not supported; the question was not imported."
-)
-DUPLICATE_LINE = N_(
-    "This question is a duplicate of the question on line %(other_line)s."
-)
+TYPE_UNSUPPORTED = N_("Question type “%(type)s” is not supported; the question was not imported.")
+DUPLICATE_LINE = N_("This question is a duplicate of the question on line %(other_line)s.")
 DUPLICATE_ROW = N_("This question is a duplicate of the question on row %(other_line)s.")
 DUPLICATE_FILE = N_(
-    "This question is a duplicate of the question in %(other_file)s, line "
-    "%(other_line)s."
+    "This question is a duplicate of the question in %(other_file)s, line %(other_line)s."
 )
 MEDIA_NAME_INVALID = N_("The file name “%(name)s” is not allowed.")
 MEDIA_CONFLICT = N_("Two different files are named “%(name)s”.")
@@ -93,13 +78,10 @@ HEADER_MISSING = N_("Required column “%(column)s” is missing from the header
 HEADER_UNKNOWN = N_("Unknown column “%(column)s”.")
 HEADER_DUPLICATE = N_("Column “%(column)s” appears more than once.")
 CSV_MALFORMED = N_(
-    "The CSV file cannot be read from this row on (for example a quotation mark "
-    "is not closed)."
+    "The CSV file cannot be read from this row on (for example a quotation mark is not closed)."
 )
 CORRECT_MISSING = N_("No correct answer is given.")
-LETTERS_INVALID = N_(
-    "“%(value)s” is not a list of option letters such as “B” or “A, C”."
-)
+LETTERS_INVALID = N_("“%(value)s” is not a list of option letters such as “B” or “A, C”.")
 LETTER_NOT_OPTION = N_("%(letter)s is not one of the filled options.")
 OPTION_GAP = N_("Option %(letter)s is empty but a later option is filled.")
 WEIGHT_INVALID = N_("“%(value)s” is not a number or a percentage.")
@@ -109,12 +91,9 @@ WEIGHTS_NOT_FOR_FILL = N_(
     "before the answer."
 )
 WEIGHTS_CONFLICT = N_("The weights do not agree with the correct answers.")
-TRUE_FALSE_VALUE = N_(
-    "“%(value)s” is not a true/false answer; use Đúng/Sai, True/False or A/B."
-)
+TRUE_FALSE_VALUE = N_("“%(value)s” is not a true/false answer; use Đúng/Sai, True/False or A/B.")
 TRUE_FALSE_OPTION_TEXT = N_(
-    "The options of a true/false question must be “Đúng” and “Sai” (or True and "
-    "False)."
+    "The options of a true/false question must be “Đúng” and “Sai” (or True and False)."
 )
 ANSWER_WEIGHT_INVALID = N_(
     "“%(value)s” is not a valid answer weight; write it like %%50%% before the answer."
@@ -122,9 +101,7 @@ ANSWER_WEIGHT_INVALID = N_(
 
 # Aiken.
 AIKEN_MISSING_ANSWER = N_("The question has no “ANSWER:” line after its options.")
-AIKEN_ANSWER_NOT_OPTION = N_(
-    "The answer %(letter)s is not one of the options (%(letters)s)."
-)
+AIKEN_ANSWER_NOT_OPTION = N_("The answer %(letter)s is not one of the options (%(letters)s).")
 AIKEN_TOO_FEW_OPTIONS = N_("The question needs at least 2 options; it has %(count)s.")
 AIKEN_ANSWER_WITHOUT_QUESTION = N_("“ANSWER:” line without a question before it.")
 AIKEN_ANSWER_EMPTY = N_("The “ANSWER:” line gives no option letter.")
@@ -135,16 +112,13 @@ AIKEN_TEXT_AFTER_OPTIONS = N_(
 
 # GIFT.
 GIFT_BRACES = N_(
-    "Unbalanced braces: every “{” needs a matching “}” (write \\{ or \\} for a "
-    "literal brace)."
+    "Unbalanced braces: every “{” needs a matching “}” (write \\{ or \\} for a literal brace)."
 )
 GIFT_SEVERAL_BLOCKS = N_(
-    "More than one answer block {…} in one question; embedded answers (Cloze) are "
-    "not supported."
+    "More than one answer block {…} in one question; embedded answers (Cloze) are not supported."
 )
 GIFT_WEIGHT_INVALID = N_(
-    "Invalid answer weight “%(value)s”; use a percentage between -100 and 100 such "
-    "as %%50%%."
+    "Invalid answer weight “%(value)s”; use a percentage between -100 and 100 such as %%50%%."
 )
 GIFT_CATEGORY_EMPTY = N_("$CATEGORY has no category name.")
 GIFT_TITLE_UNCLOSED = N_("The question title is not closed with “::”.")
@@ -159,15 +133,11 @@ XML_TOO_DEEP = N_("The XML is nested too deeply.")
 XML_ROOT = N_("Expected a <%(expected)s> root element but found <%(found)s>.")
 MOODLE_NO_TYPE = N_("The <question> element has no type attribute.")
 MOODLE_FILE_INVALID = N_("The attached file “%(name)s” is not valid base64 data.")
-MOODLE_TRUE_FALSE_ANSWERS = N_(
-    "A true/false question needs one “true” and one “false” answer."
-)
+MOODLE_TRUE_FALSE_ANSWERS = N_("A true/false question needs one “true” and one “false” answer.")
 FRACTION_INVALID = N_("Invalid credit “%(value)s”.")
 QTI_NOT_QTI = N_("The XML is not a QTI 2.1 or 3.0 item, test or content package.")
 QTI_NO_INTERACTION = N_("The item has no interaction to answer; it was not imported.")
-QTI_SEVERAL_INTERACTIONS = N_(
-    "The item combines several interactions, which is not supported."
-)
+QTI_SEVERAL_INTERACTIONS = N_("The item combines several interactions, which is not supported.")
 QTI_RESPONSE_MISSING = N_("There is no response declaration “%(identifier)s”.")
 QTI_NO_CORRECT = N_("The response “%(identifier)s” has no correct response or mapping.")
 QTI_RP_UNSUPPORTED = N_(
@@ -180,12 +150,9 @@ QTI_RP_CUSTOM = N_(
 )
 QTI_UNKNOWN_CHOICE = N_("The response refers to an unknown choice “%(identifier)s”.")
 QTI_MANIFEST_MISSING = N_("The package has no imsmanifest.xml.")
-QTI_RESOURCE_MISSING = N_(
-    "The manifest refers to “%(href)s”, which is not in the package."
-)
+QTI_RESOURCE_MISSING = N_("The manifest refers to “%(href)s”, which is not in the package.")
 QTI_TEST_ITEM_REF = N_(
-    "The test refers to the item file “%(href)s”; upload the whole content package "
-    "(.zip) instead."
+    "The test refers to the item file “%(href)s”; upload the whole content package (.zip) instead."
 )
 QTI_NO_ITEMS = N_("The package contains no QTI items.")
 

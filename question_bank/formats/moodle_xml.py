@@ -115,7 +115,9 @@ class _MoodleReader:
         stem_node = question.find("questiontext")
         stem = rich_text(stem_node)
         files = self.files(stem_node)
-        tags = [_child_text(tag) for tag in (question.find("tags") or Node("", {}, 0)).findall("tag")]
+        tags = [
+            _child_text(tag) for tag in (question.find("tags") or Node("", {}, 0)).findall("tag")
+        ]
         meta = read_metadata_tags(tags)
         problems += meta.problems
         answers = question.findall("answer")

@@ -14,8 +14,8 @@ from .gift import parse_gift
 from .gift_export import export_gift
 from .moodle_xml import parse_moodle_xml
 from .moodle_xml_export import export_moodle_xml
-from .qti_package import parse_qti
 from .qti_export import export_qti
+from .qti_package import parse_qti
 from .records import ParseResult, QuestionRecord
 from .validation import validate_record
 from .xlsx import export_xlsx, parse_xlsx

@@ -130,9 +130,7 @@ def parse_rows(rows: Iterable[Row], file: str) -> ParseResult:
         if not any(text.strip() for text in cells.values()):
             continue
         record, problems = _read_row(cells, number)
-        errors += [
-            problem.at(file, number, layout.header(problem.field)) for problem in problems
-        ]
+        errors += [problem.at(file, number, layout.header(problem.field)) for problem in problems]
         if record is not None:
             records.append(record)
     errors += find_duplicates(records, file, rows=True)
@@ -160,7 +158,9 @@ def _letters(cells: dict[str, str], column: str, count: int, problems: list[Prob
         return []
     for index in indexes:
         if index >= count:
-            problems.append(Problem(column, msg.LETTER_NOT_OPTION, {"letter": OPTION_LETTERS[index]}))
+            problems.append(
+                Problem(column, msg.LETTER_NOT_OPTION, {"letter": OPTION_LETTERS[index]})
+            )
     return [index for index in indexes if index < count]
 
 

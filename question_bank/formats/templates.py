@@ -17,20 +17,34 @@ Columns may come in any order; unknown columns are errors, except STT, ID and
 Ghi chú / Notes, which are ignored. Errors name the spreadsheet row (the header
 is row 1) and the column as written.
 
-| Column (English) | Vietnamese | Content |
-| --- | --- | --- |
-| type | loai | single_choice, multiple_response, true_false or fill_blank; also Vietnamese: "Một đáp án" (mot_dap_an, trắc nghiệm một đáp án), "Nhiều đáp án" (nhieu_dap_an), "Đúng/Sai" (dung_sai), "Điền khuyết" (dien_khuyet). Empty: guessed from the row. |
-| stem | cau_hoi, noi_dung | The question text (required). |
-| option_a … option_h | phuong_an_a … phuong_an_h | Up to 8 options, filled from A without gaps. |
-| correct | dap_an | Choice questions: letters, e.g. "B" or "A, C". True/false: Đúng/Sai, True/False (or A/B). Fill in the blank: accepted answers separated by "|", e.g. "Hà Nội\\|Ha Noi". |
-| weights | trong_so | Optional credit per option, in option order, separated by ";": fractions (0.5, 0,5, 1/3) or percentages (50%); negative values are penalties. Without it a single-choice question gives 100% to its correct option and a multiple-response question shares 100% equally among its correct options. |
-| pinned | co_dinh | Letters of options that shuffling never moves, e.g. "D" for "All of the above". |
-| category | chu_de | Topic path with "/" between levels, e.g. "Ngữ pháp/Thì". |
-| difficulty | do_kho | 1, 2, 3 or Dễ / Trung bình / Khó (easy / medium / hard), with or without accents. |
-| tags | the | Tags separated by commas. |
-| match | kieu_so_khop | Fill in the blank only: ignore_case (default), exact, or ignore_accents. |
-| source | nguon | Where the question comes from. |
-| media | tep_dinh_kem | Extra media file names separated by "\\|" (images shown in the text are found automatically). |
+Columns (English name / Vietnamese name: content):
+
+- type / loai: single_choice, multiple_response, true_false or fill_blank;
+  also "Một đáp án" (mot_dap_an, trắc nghiệm một đáp án), "Nhiều đáp án"
+  (nhieu_dap_an), "Đúng/Sai" (dung_sai), "Điền khuyết" (dien_khuyet).
+  Empty: guessed from the row.
+- stem / cau_hoi, noi_dung: the question text (required).
+- option_a … option_h / phuong_an_a … phuong_an_h: up to 8 options, filled
+  from A without gaps.
+- correct / dap_an: choice questions: letters, e.g. "B" or "A, C".
+  True/false: Đúng/Sai or True/False (or A/B). Fill in the blank: accepted
+  answers separated by "|", e.g. "Hà Nội|Ha Noi".
+- weights / trong_so (optional): credit per option in option order,
+  separated by ";": fractions (0.5, 0,5, 1/3) or percentages (50%); negative
+  values are penalties. Without it a single-choice question gives 100% to its
+  correct option and a multiple-response question shares 100% equally among
+  its correct options.
+- pinned / co_dinh: letters of options that shuffling never moves, e.g. "D"
+  for "All of the above".
+- category / chu_de: topic path with "/" between levels, e.g. "Ngữ pháp/Thì".
+- difficulty / do_kho: 1, 2, 3 or Dễ / Trung bình / Khó (easy / medium /
+  hard), with or without accents.
+- tags / the: tags separated by commas.
+- match / kieu_so_khop: fill in the blank only: ignore_case (default),
+  exact, or ignore_accents.
+- source / nguon: where the question comes from.
+- media / tep_dinh_kem: extra media file names separated by "|" (images
+  shown in the text are found automatically).
 
 Fill in the blank: mark the blank in the question with "____" (four
 underscores). Several blanks: one "____" per blank in the text and one group of
@@ -50,18 +64,21 @@ Windows-1258) are refused: save them as "CSV UTF-8" first.
 
 _NOTES_VI = [
     "Hướng dẫn điền mẫu câu hỏi",
-    "Mỗi dòng là một câu hỏi; dòng 1 là tên cột (tiếng Việt hoặc tiếng Anh, có dấu hay không dấu đều được).",
+    "Mỗi dòng là một câu hỏi; dòng 1 là tên cột (tiếng Việt hoặc tiếng Anh, "
+    "có dấu hay không dấu đều được).",
     "Loại: Một đáp án, Nhiều đáp án, Đúng/Sai, Điền khuyết.",
     "Phương án A…H: điền liên tục từ A, không bỏ trống ở giữa.",
     "Đáp án: chữ cái của phương án đúng, ví dụ B hoặc A, C; câu Đúng/Sai ghi Đúng hoặc Sai; "
     "câu điền khuyết ghi các đáp án chấp nhận, ngăn cách bằng dấu |.",
-    "Câu điền khuyết nhiều chỗ trống: mỗi chỗ trống ghi ____ (4 dấu gạch dưới) trong câu hỏi, "
-    "các nhóm đáp án ngăn cách bằng ||.",
-    "Trọng số (không bắt buộc): điểm từng phương án theo thứ tự, ngăn cách bằng dấu ;, ví dụ 50%;0%;50%;-100%.",
-    "Cố định: chữ cái của phương án không được đảo vị trí, ví dụ D (\"Tất cả các phương án trên\").",
+    "Câu điền khuyết nhiều chỗ trống: mỗi chỗ trống ghi ____ (4 dấu gạch dưới) "
+    "trong câu hỏi, các nhóm đáp án ngăn cách bằng ||.",
+    "Trọng số (không bắt buộc): điểm từng phương án theo thứ tự, ngăn cách bằng "
+    "dấu ;, ví dụ 50%;0%;50%;-100%.",
+    'Cố định: chữ cái của phương án không được đảo vị trí, ví dụ D ("Tất cả các phương án trên").',
     "Chủ đề: các cấp ngăn cách bằng /, ví dụ Pháp luật/Cán bộ, công chức.",
     "Độ khó: Dễ, Trung bình, Khó (hoặc 1, 2, 3).",
-    "Thẻ: ngăn cách bằng dấu phẩy. Kiểu so khớp (điền khuyết): ignore_case (mặc định), exact, ignore_accents.",
+    "Thẻ: ngăn cách bằng dấu phẩy.",
+    "Kiểu so khớp (điền khuyết): ignore_case (mặc định), exact, ignore_accents.",
     "Tệp CSV phải lưu dạng UTF-8 (CSV UTF-8); tệp mã TCVN3, VNI, Windows-1258 sẽ bị từ chối.",
 ]
 

@@ -9,7 +9,6 @@ from .errors import Problem
 from .html_text import has_content, html_to_plain
 from .records import (
     CHOICE_TYPES,
-    FILL_BLANK,
     MATCH_MODES,
     MAX_OPTIONS,
     MIN_OPTIONS,
@@ -53,9 +52,7 @@ def validate_record(record: QuestionRecord) -> list[Problem]:
     else:
         problems += _validate_fill_blank(record)
     if record.difficulty not in (None, 1, 2, 3):
-        problems.append(
-            Problem("difficulty", msg.DIFFICULTY_INVALID, {"value": record.difficulty})
-        )
+        problems.append(Problem("difficulty", msg.DIFFICULTY_INVALID, {"value": record.difficulty}))
     return problems
 
 
@@ -91,9 +88,7 @@ def _validate_choice(record: QuestionRecord) -> list[Problem]:
             )
         seen.setdefault(key, index)
         if not -1.0 <= option.fraction <= 1.0:
-            problems.append(
-                Problem(field, msg.FRACTION_RANGE, {"value": percent(option.fraction)})
-            )
+            problems.append(Problem(field, msg.FRACTION_RANGE, {"value": percent(option.fraction)}))
     full = sum(1 for option in options if option.fraction == 1.0)
     if record.type == TRUE_FALSE:
         if full != 1 or sorted(option.fraction for option in options) != [0.0, 1.0]:
@@ -106,9 +101,7 @@ def _validate_choice(record: QuestionRecord) -> list[Problem]:
         if not positive:
             problems.append(Problem("options", msg.MULTIPLE_NO_CORRECT))
         elif abs(sum(positive) - 1.0) > SUM_TOLERANCE:
-            problems.append(
-                Problem("options", msg.MULTIPLE_SUM, {"total": percent(sum(positive))})
-            )
+            problems.append(Problem("options", msg.MULTIPLE_SUM, {"total": percent(sum(positive))}))
     return problems
 
 

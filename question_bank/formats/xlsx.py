@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from collections.abc import Sequence
 
 import openpyxl
@@ -35,17 +36,24 @@ def parse_xlsx(data: bytes, filename: str) -> ParseResult:
     if not archive.has("xl/workbook.xml"):
         return _fail(filename, msg.NOT_XLSX)
     try:
+        rows = _read_rows(data)
+    except Exception:  # openpyxl raises many kinds on a damaged workbook
+        return _fail(filename, msg.NOT_XLSX)
+    return parse_rows(rows, filename)
+
+
+def _read_rows(data: bytes) -> list[tuple[int, tuple]]:
+    with warnings.catch_warnings():
+        # openpyxl warns about workbook features it drops (validation, styles).
+        warnings.simplefilter("ignore")
         workbook = openpyxl.load_workbook(
             io.BytesIO(data), read_only=True, data_only=True, keep_links=False
         )
         try:
             sheet = workbook.worksheets[0]
-            rows = list(enumerate(sheet.iter_rows(values_only=True), start=1))
+            return list(enumerate(sheet.iter_rows(values_only=True), start=1))
         finally:
             workbook.close()
-    except Exception:  # openpyxl raises many kinds on a damaged workbook
-        return _fail(filename, msg.NOT_XLSX)
-    return parse_rows(rows, filename)
 
 
 def _fail(filename: str, message_id: str) -> ParseResult:

@@ -53,7 +53,7 @@ def e2e_database_url(tmp_path: Path) -> str:
     if not base:
         return f"sqlite:///{tmp_path}/e2e.sqlite3"
     url = make_url(base)
-    name = "exam_e2e"
+    name = f"{url.database}_e2e"  # one per test database, so parallel runs never collide
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

@@ -19,6 +19,7 @@ from tests.e2e.browser import (  # noqa: F401 - fixtures
     VI_OFFLINE,
     VI_PASS,
     VI_SAVED,
+    VIEWPORT,
     Terminal,
     candidate_traffic,
     chromium,
@@ -54,6 +55,7 @@ def test_a_whole_sitting_in_the_browser(live_server, proctor, terminal: Terminal
     expect(start).to_be_enabled(timeout=8_000)  # picked up by the waiting room's polling
     expect(page.locator('.wait-msg[data-when="running"]')).to_be_visible()
 
+    checked_blank_timer = False
     for part_number in (1, 2):
         paper = terminal.start_part()
         expect(page.locator("html")).to_have_attribute("lang", "vi")
@@ -69,6 +71,7 @@ def test_a_whole_sitting_in_the_browser(live_server, proctor, terminal: Terminal
             screenshot(proctor.page, "03-proctor-console")
 
         flagged_position = items[2]["position"]
+        after_blank = None
         for index, item in enumerate(items):
             expect(page.locator("#question-counter")).to_have_text(f"{index + 1} / 20")
             expect(page.locator("#question-title")).to_have_text(f"Câu {index + 1}/20")
@@ -77,6 +80,8 @@ def test_a_whole_sitting_in_the_browser(live_server, proctor, terminal: Terminal
                 box.press_sequentially(VIETNAMESE)  # typed key by key, with diacritics
                 for other in range(1, item["blanks"]):
                     page.locator(".blank-input").nth(other).fill(VIETNAMESE)
+                if not checked_blank_timer:
+                    after_blank, checked_blank_timer = index, True
             elif index % 4 == 1:  # by keyboard: "B" chooses the second option
                 page.keyboard.press("B")
                 expect(page.locator("#options .option").nth(1)).to_have_attribute(
@@ -84,6 +89,13 @@ def test_a_whole_sitting_in_the_browser(live_server, proctor, terminal: Terminal
                 )
             else:
                 terminal.answer(item, option=index % len(item["options"]))
+            if after_blank is not None and item["type"] != "fill_blank":
+                # The blank's typing timer must not fire on this question and erase it.
+                page.wait_for_timeout(800)
+                expect(page.locator("#palette .cell").nth(index)).to_have_class(
+                    re.compile(r"\banswered\b")
+                )
+                after_blank = None
             if index == 2:
                 page.click("#flag")
                 expect(page.locator("#flag")).to_have_attribute("aria-pressed", "true")
@@ -104,15 +116,14 @@ def test_a_whole_sitting_in_the_browser(live_server, proctor, terminal: Terminal
         expect(cells.nth(19)).to_have_class(re.compile(r"\bcurrent\b"))
         terminal.expect_saved()
 
-        page.keyboard.press("ArrowLeft")  # back one question: the answer is still chosen
+        page.locator("#question-title").focus()  # arrows do not move out of a text box
+        page.keyboard.press("ArrowLeft")
         expect(cells.nth(18)).to_have_class(re.compile(r"\bcurrent\b"))
 
         page.click("#review-link")
         page.wait_for_url("**/exam/review")
         expect(page.locator("main .flash-ok")).to_have_text(VI_ALL_ANSWERED)
-        expect(page.locator("main .flash-info")).to_have_text(
-            f"{VI_FLAGGED}: {flagged_position}."
-        )
+        expect(page.locator("main .flash-info")).to_have_text(f"{VI_FLAGGED}: {flagged_position}.")
         expect(page.locator(".review-grid .cell.answered")).to_have_count(20)
         expect(page.locator(".review-grid .cell.flagged")).to_have_count(1)
         expect(page.locator("#unanswered-warning")).to_have_count(0)
@@ -170,6 +181,9 @@ def test_answers_changed_while_the_network_is_down_reach_the_server(
     assert [c["value"] for c in pending if c["kind"] == "flag"] == [True]
     expect(page.locator("#palette .cell.answered")).to_have_count(len(items))
     screenshot(page, "07-offline")
+    page.set_viewport_size({"width": 1024, "height": 768})  # the smallest screen supported
+    screenshot(page, "08-offline-1024")
+    page.set_viewport_size(VIEWPORT)
 
     context.unroute("**/api/**")
     terminal.expect_saved(timeout=12_000)  # the next heartbeat or retry sends them

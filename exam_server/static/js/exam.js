@@ -128,20 +128,27 @@
       input.value = values[i] || "";
       input.dataset.index = i;
       // Save when the candidate pauses typing or leaves the box; IME composition is left alone.
-      var timer = null;
       input.addEventListener("input", function (event) {
         if (event.isComposing) { return; }
-        clearTimeout(timer);
-        timer = setTimeout(saveBlanks, 600);
+        scheduleBlankSave();
       });
-      input.addEventListener("compositionend", function () { clearTimeout(timer); timer = setTimeout(saveBlanks, 600); });
+      input.addEventListener("compositionend", scheduleBlankSave);
       input.addEventListener("change", saveBlanks);
       label.appendChild(input);
       box.appendChild(label);
     }
   }
+  // One pending save for the blanks on screen; leaving the question saves at once and
+  // cancels it, so a late timer never writes an empty answer over another question.
+  var blankTimer = null;
+  function scheduleBlankSave() {
+    clearTimeout(blankTimer);
+    blankTimer = setTimeout(saveBlanks, 600);
+  }
   function saveBlanks() {
+    clearTimeout(blankTimer);
     var item = items[current];
+    if (item.type !== "fill_blank") { return; }
     var values = Array.prototype.map.call(document.querySelectorAll(".blank-input"), function (el) { return el.value; });
     var previous = JSON.stringify(answers[item.position] || []);
     var empty = values.every(function (v) { return v.trim() === ""; });

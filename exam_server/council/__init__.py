@@ -1,0 +1,1 @@
+"""Council: results compilation, reports, item statistics pages and audit verification."""

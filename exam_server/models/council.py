@@ -1,0 +1,1 @@
+"""Council records: decisions, result approvals, signed bundles."""

@@ -1,0 +1,1 @@
+"""Room records: staff assignments, check-in, incidents, sanctions, retakes."""
