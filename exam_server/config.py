@@ -37,6 +37,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SESSION_COOKIE_SECURE", bool, False, "set true behind HTTPS"),
     Setting("STAFF_IDLE_MINUTES", int, 30, "staff sessions end after this idle time"),
     Setting("HEARTBEAT_SECONDS", int, 10, "how often a terminal reports and re-syncs its clock"),
+    Setting("LOGIN_FREE_FAILURES", int, 5, "failed sign-ins per account before tries are delayed"),
+    Setting("LOGIN_WINDOW_MINUTES", int, 15, "failures older than this are forgotten"),
+    Setting("LOGIN_MAX_DELAY_SECONDS", int, 300, "the longest delay between tries for one account"),
+    Setting("LOGIN_OPENS_MINUTES", int, 60, "candidates may sign in this long before their shift"),
 )
 
 # Read by the test suite, not by the app; listed so a typo in other names still fails fast.

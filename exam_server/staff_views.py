@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -11,11 +11,12 @@ from sqlalchemy import func, select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from exam_server import audit
+from exam_server import audit, throttle
 from exam_server.accounts import authenticate_staff
 from exam_server.auth import now, staff_required
 from exam_server.db import get_session
 from exam_server.models import Candidate, Exam
+from exam_server.throttle import ThrottlePolicy
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -35,14 +36,30 @@ def login():
     error = None
     if form.validate_on_submit():
         db = get_session()
-        user = authenticate_staff(db, form.username.data, form.password.data)
-        if user is None:
-            error = _("The username or password is not correct.")
+        key = f"staff:{form.username.data.strip()}"
+        current = now()
+        try:
+            throttle.check(db, key, current)
+            user = authenticate_staff(db, form.username.data, form.password.data)
+        except throttle.Throttled:
+            user, error = (
+                None,
+                _("Too many wrong tries for this account. Wait a moment, then try again."),
+            )
         else:
+            if user is None:
+                throttle.record_failure(
+                    db, key, current, ThrottlePolicy.from_config(current_app.config)
+                )
+                error = _("The username or password is not correct.")
+            else:
+                throttle.reset(db, key)
+        db.commit()
+        if user is not None:
             session.clear()  # a fresh session at every sign-in
             login_user(user)
-            session["staff_seen"] = now().timestamp()
-            audit.record(db, at=now(), actor_kind="user", actor_id=user.id, action="staff_login")
+            session["staff_seen"] = current.timestamp()
+            audit.record(db, at=current, actor_kind="user", actor_id=user.id, action="staff_login")
             db.commit()
             return redirect(url_for("staff.home"))
     return render_template("staff/login.html", form=form, error=error), 401 if error else 200

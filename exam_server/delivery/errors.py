@@ -71,3 +71,46 @@ class BadChange(DeliveryError):
     code = "bad_change"
     status = 400
     message = _l("An answer could not be understood by the server.")
+
+
+class TooManyTries(DeliveryError):
+    code = "too_many_tries"
+    status = 429
+    message = _l(
+        "Too many wrong tries for this account. Wait a moment, then try again, or ask the proctor."
+    )
+
+
+class EntryNotOpen(DeliveryError):
+    code = "entry_not_open"
+    status = 403
+    message = _l(
+        "Sign-in for your shift is not open yet. Please wait for the proctor's instruction."
+    )
+
+
+class EntryClosed(DeliveryError):
+    code = "entry_closed"
+    status = 403
+    message = _l(
+        "The late-entry time for your shift has passed. Please see the proctor: "
+        "a later entry needs the council chair's decision."
+    )
+
+
+class SessionCodeRequired(DeliveryError):
+    code = "session_code_required"
+    status = 409
+    message = _l("Type the session code announced by the head proctor to open your paper.")
+
+
+class WrongSessionCode(DeliveryError):
+    code = "wrong_session_code"
+    status = 403
+    message = _l("The session code is not correct. Listen to the head proctor and type it again.")
+
+
+class ShiftNotStarted(DeliveryError):
+    code = "shift_not_started"
+    status = 409
+    message = _l("The shift has not reached its programmed start time yet.")

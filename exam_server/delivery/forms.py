@@ -24,3 +24,9 @@ class CandidateLoginForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """An empty form: a button with a CSRF token."""
+
+
+class StartForm(FlaskForm):
+    """Open the next part; under the scheduled clock the shift's session code comes with it."""
+
+    session_code = StringField(_l("Session code"), validators=[Length(max=40)])

@@ -9,25 +9,32 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exam_server import audit
+from exam_server import audit, throttle
 from exam_server.chain import GENESIS
 from exam_server.clock import scheduled_window_end, seconds_left
 from exam_server.delivery.errors import (
     AttemptClosed,
     BadChange,
+    EntryClosed,
+    EntryNotOpen,
     FormMissing,
     LoginFailed,
     NothingToStart,
     RoomNotStarted,
     RoomPaused,
+    SessionCodeRequired,
+    ShiftNotStarted,
     TerminalInUse,
     TerminalReplaced,
+    TooManyTries,
+    WrongSessionCode,
 )
 from exam_server.lifecycle import append_event, clock_state, finalise, finalise_if_due
 from exam_server.models import (
     Answer,
     Attempt,
     Candidate,
+    CandidateEntry,
     Exam,
     ExamPart,
     Form,
@@ -63,23 +70,121 @@ class SaveAck:
 # --- login and terminals -------------------------------------------------------------
 
 
-def authenticate_candidate(session: Session, registration_number: str, code: str) -> Candidate:
-    """Return the candidate whose SBD and access code match; one bcrypt check per login."""
+def authenticate_candidate(
+    session: Session,
+    registration_number: str,
+    code: str,
+    now: dt.datetime,
+    policy: throttle.ThrottlePolicy,
+) -> Candidate:
+    """Return the candidate whose SBD and access code match; one bcrypt check per login.
+
+    Repeated failures slow down this SBD only (see exam_server.throttle).
+    """
+    sbd = registration_number.strip().upper()
+    key = f"candidate:{sbd}"
+    try:
+        throttle.check(session, key, now)
+    except throttle.Throttled as exc:
+        raise TooManyTries() from exc
     rows = session.scalars(
         select(Candidate)
         .join(Exam, Exam.id == Candidate.exam_id)
-        .where(
-            Candidate.registration_number == registration_number.strip().upper(),
-            Exam.status.in_(OPEN_EXAM_STATUSES),
-        )
+        .where(Candidate.registration_number == sbd, Exam.status.in_(OPEN_EXAM_STATUSES))
     ).all()
     typed = normalise_code(code)
     for candidate in rows:
         if check_secret(typed, candidate.access_code_hash):
+            throttle.reset(session, key)
             return candidate
     if not rows:
         check_secret(typed, DUMMY_HASH)  # same cost whether or not the SBD exists
+    throttle.record_failure(session, key, now, policy)
     raise LoginFailed()
+
+
+def _entry(session: Session, candidate: Candidate, shift_id: int) -> CandidateEntry | None:
+    return session.scalar(
+        select(CandidateEntry).where(
+            CandidateEntry.candidate_id == candidate.id, CandidateEntry.shift_id == shift_id
+        )
+    )
+
+
+def check_entry_window(
+    session: Session, candidate: Candidate, now: dt.datetime, opens_minutes: int
+) -> None:
+    """Under the scheduled clock, admit a candidate only around their shift's start.
+
+    Sign-in opens `opens_minutes` before the programmed start and closes after the exam's
+    late-entry minutes; a candidate already sitting (a crash, a move) or allowed a late
+    entry by a recorded decision is always admitted.
+    """
+    exam = session.get(Exam, candidate.exam_id)
+    room = candidate.room_session
+    if exam.clock_mode != "scheduled" or room is None:
+        return
+    start = room.shift.starts_at
+    if now < start - dt.timedelta(minutes=opens_minutes):
+        raise EntryNotOpen()
+    if now <= start + dt.timedelta(minutes=exam.late_entry_minutes):
+        return
+    if session.scalar(select(Attempt.id).where(Attempt.candidate_id == candidate.id).limit(1)):
+        return
+    entry = _entry(session, candidate, room.shift_id)
+    if entry is not None and entry.late_entry_allowed_at is not None:
+        return
+    raise EntryClosed()
+
+
+def session_code_needed(session: Session, candidate: Candidate) -> bool:
+    """Whether this candidate must still type the shift's session code to open the paper."""
+    exam = session.get(Exam, candidate.exam_id)
+    room = candidate.room_session
+    if exam.clock_mode != "scheduled" or room is None or not room.shift.session_code_hash:
+        return False
+    entry = _entry(session, candidate, room.shift_id)
+    return entry is None or entry.code_entered_at is None
+
+
+def enter_session_code(
+    session: Session,
+    candidate: Candidate,
+    code: str,
+    now: dt.datetime,
+    policy: throttle.ThrottlePolicy,
+) -> None:
+    """Check the shift's session code; the first correct code in a waiting room starts it."""
+    room = candidate.room_session
+    if room is None:
+        raise RoomNotStarted()
+    key = f"session-code:{candidate.id}"
+    try:
+        throttle.check(session, key, now)
+    except throttle.Throttled as exc:
+        raise TooManyTries() from exc
+    if now < room.shift.starts_at:
+        raise ShiftNotStarted()
+    if not check_secret(normalise_code(code), room.shift.session_code_hash):
+        throttle.record_failure(session, key, now, policy)
+        raise WrongSessionCode()
+    throttle.reset(session, key)
+    entry = _entry(session, candidate, room.shift_id)
+    if entry is None:
+        entry = CandidateEntry(candidate_id=candidate.id, shift_id=room.shift_id)
+        session.add(entry)
+    entry.code_entered_at = entry.code_entered_at or now
+    if room.state == "waiting":
+        room.state, room.started_at = "running", now
+        audit.record(
+            session,
+            at=now,
+            actor_kind="candidate",
+            actor_id=candidate.id,
+            action="room_started_by_session_code",
+            target_type="room_session",
+            target_id=room.id,
+        )
 
 
 def claim_terminal(session: Session, candidate: Candidate, terminal: str, now: dt.datetime) -> None:
@@ -121,13 +226,20 @@ def attempts_by_part(session: Session, candidate_id: int) -> dict[int, Attempt]:
 def start_next_part(session: Session, candidate: Candidate, now: dt.datetime) -> Attempt:
     """Return the attempt in progress, or open the next part on its stored main form."""
     room = candidate.room_session
-    if room is None or room.state == "waiting":
+    if room is None:
+        raise RoomNotStarted()
+    exam = session.get(Exam, candidate.exam_id)
+    if exam.clock_mode == "scheduled":
+        if now < room.shift.starts_at:
+            raise ShiftNotStarted()
+        if session_code_needed(session, candidate):
+            raise SessionCodeRequired()
+    if room.state == "waiting":
         raise RoomNotStarted()
     if room.state == "paused":
         raise RoomPaused()
     if room.state == "closed":
         raise AttemptClosed()
-    exam = session.get(Exam, candidate.exam_id)
     attempts = attempts_by_part(session, candidate.id)
     durations = [part.duration_minutes for part in exam.parts]
     for index, part in enumerate(exam.parts):

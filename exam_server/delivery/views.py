@@ -16,9 +16,10 @@ from exam_server.clock import seconds_left
 from exam_server.db import get_session
 from exam_server.delivery import services
 from exam_server.delivery.errors import AttemptClosed, BadChange, DeliveryError
-from exam_server.delivery.forms import CandidateLoginForm, ConfirmForm
+from exam_server.delivery.forms import CandidateLoginForm, ConfirmForm, StartForm
 from exam_server.delivery.paper import paper, review_rows
 from exam_server.models import Attempt, Exam, ExamPart
+from exam_server.throttle import ThrottlePolicy
 
 bp = Blueprint("delivery", __name__)
 
@@ -39,13 +40,21 @@ def login():
     if form.validate_on_submit():
         session = get_session()
         try:
+            current = now()
             candidate = services.authenticate_candidate(
-                session, form.registration_number.data, form.access_code.data
+                session,
+                form.registration_number.data,
+                form.access_code.data,
+                current,
+                ThrottlePolicy.from_config(current_app.config),
             )
-            services.claim_terminal(session, candidate, terminal, now())
+            services.check_entry_window(
+                session, candidate, current, current_app.config["LOGIN_OPENS_MINUTES"]
+            )
+            services.claim_terminal(session, candidate, terminal, current)
             session.commit()
         except DeliveryError as exc:
-            session.commit()  # keeps the audit row of a refused second terminal
+            session.commit()  # keeps the failure count and the audit row of a refused terminal
             error = str(exc.message)
         else:
             sign_in_candidate(candidate, terminal)
@@ -120,8 +129,20 @@ def candidate_status():
 @candidate_required
 def start():
     session = get_session()
+    form = StartForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("delivery.waiting"))
     try:
-        services.start_next_part(session, g.candidate, now())
+        current = now()
+        if form.session_code.data and services.session_code_needed(session, g.candidate):
+            services.enter_session_code(
+                session,
+                g.candidate,
+                form.session_code.data,
+                current,
+                ThrottlePolicy.from_config(current_app.config),
+            )
+        services.start_next_part(session, g.candidate, current)
         session.commit()
     except DeliveryError as exc:
         session.commit()

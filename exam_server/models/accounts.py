@@ -50,3 +50,16 @@ class User(Base):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_epoch}"
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins per account (never per address or browser: a room of identical PCs
+    behind one NAT must never lock each other out)."""
+
+    __tablename__ = "login_throttles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_key: Mapped[str] = mapped_column(String(120), unique=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    first_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -77,3 +77,22 @@ class AnswerEvent(Base):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class CandidateEntry(Base):
+    """A candidate's entry into a shift: the session code typed, or a late entry allowed.
+
+    Under the scheduled clock the paper opens only after the shift's session code is typed;
+    a late entry past the window needs a recorded decision (who allowed it, when).
+    """
+
+    __tablename__ = "candidate_entries"
+    __table_args__ = (UniqueConstraint("candidate_id", "shift_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"))
+    code_entered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    late_entry_allowed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    late_entry_allowed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    late_entry_reason: Mapped[str | None] = mapped_column(String(500))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
@@ -10,13 +12,20 @@ from exam_server.delivery import services
 from exam_server.delivery.errors import (
     AttemptClosed,
     BadChange,
+    EntryClosed,
+    EntryNotOpen,
     LoginFailed,
     RoomNotStarted,
     RoomPaused,
+    SessionCodeRequired,
     TerminalInUse,
     TerminalReplaced,
+    TooManyTries,
+    WrongSessionCode,
 )
-from exam_server.models import Answer, AnswerEvent, Attempt, FormItem, ItemVersion
+from exam_server.models import Answer, AnswerEvent, Attempt, CandidateEntry, FormItem, ItemVersion
+from exam_server.passwords import hash_secret
+from exam_server.throttle import ThrottlePolicy
 from tests.factories import make_sitting
 
 GRACE = 15
@@ -53,17 +62,79 @@ def key_index(db, attempt, position):
     return form_item.option_order.index(correct)
 
 
+POLICY = ThrottlePolicy(
+    free_failures=3, window=dt.timedelta(minutes=15), max_delay=dt.timedelta(minutes=5)
+)
+
+
+def login(db, clock, sbd, code):
+    return services.authenticate_candidate(db, sbd, code, clock.now, POLICY)
+
+
 def test_login_checks_the_access_code(db, clock):
     sitting = make_sitting(db, clock.now)
     candidate, code = sitting.candidates[0]
-    assert (
-        services.authenticate_candidate(db, candidate.registration_number, code.lower())
-        == candidate
+    assert login(db, clock, candidate.registration_number.lower(), code.lower()) == candidate
+    with pytest.raises(LoginFailed):
+        login(db, clock, candidate.registration_number, "WRONG123")
+    with pytest.raises(LoginFailed):
+        login(db, clock, "NOBODY", code)
+
+
+def test_repeated_wrong_codes_slow_down_that_account_only(db, clock):
+    sitting = make_sitting(db, clock.now)
+    (target, code), (neighbour, neighbour_code) = sitting.candidates
+    for _ in range(3):
+        with pytest.raises(LoginFailed):
+            login(db, clock, target.registration_number, "WRONG123")
+    with pytest.raises(LoginFailed):
+        login(db, clock, target.registration_number, "WRONG123")  # the 4th failure sets a delay
+    with pytest.raises(TooManyTries):
+        login(db, clock, target.registration_number, code)  # even the right code waits
+    assert login(db, clock, neighbour.registration_number, neighbour_code) == neighbour
+    clock.advance(seconds=3)
+    assert login(db, clock, target.registration_number, code) == target
+    # success forgets the failures: the next typo is free again
+    with pytest.raises(LoginFailed):
+        login(db, clock, target.registration_number, "WRONG123")
+    assert login(db, clock, target.registration_number, code) == target
+
+
+def test_scheduled_sign_in_opens_before_the_shift_and_closes_after_late_entry(db, clock):
+    sitting = make_sitting(db, clock.now, clock_mode="scheduled", duration_minutes=60)
+    sitting.exam.late_entry_minutes = 10
+    candidate, _ = sitting.candidates[0]
+    start = sitting.room.shift.starts_at
+    with pytest.raises(EntryNotOpen):
+        services.check_entry_window(db, candidate, start - dt.timedelta(minutes=61), 60)
+    services.check_entry_window(db, candidate, start - dt.timedelta(minutes=59), 60)
+    services.check_entry_window(db, candidate, start + dt.timedelta(minutes=10), 60)
+    with pytest.raises(EntryClosed):
+        services.check_entry_window(db, candidate, start + dt.timedelta(minutes=11), 60)
+    db.add(
+        CandidateEntry(
+            candidate_id=candidate.id,
+            shift_id=sitting.room.shift_id,
+            late_entry_allowed_at=start,
+            late_entry_reason="chair decision 3",
+        )
     )
-    with pytest.raises(LoginFailed):
-        services.authenticate_candidate(db, candidate.registration_number, "WRONG123")
-    with pytest.raises(LoginFailed):
-        services.authenticate_candidate(db, "NOBODY", code)
+    db.flush()
+    services.check_entry_window(db, candidate, start + dt.timedelta(minutes=20), 60)
+
+
+def test_the_session_code_opens_the_paper_and_starts_the_room(db, clock):
+    sitting = make_sitting(db, clock.now, clock_mode="scheduled", room_state="waiting")
+    sitting.room.shift.session_code_hash = hash_secret("MCT2026A", 4)
+    candidate, _ = sitting.candidates[0]
+    with pytest.raises(SessionCodeRequired):
+        services.start_next_part(db, candidate, clock.now)
+    with pytest.raises(WrongSessionCode):
+        services.enter_session_code(db, candidate, "WRONG", clock.now, POLICY)
+    services.enter_session_code(db, candidate, "mct2026a", clock.now, POLICY)
+    assert sitting.room.state == "running"
+    attempt = services.start_next_part(db, candidate, clock.now)
+    assert attempt.state == "in_progress"
 
 
 def test_a_part_cannot_start_before_the_room(db, clock):
@@ -79,7 +150,7 @@ def test_start_uses_the_stored_form_and_is_idempotent(db, clock):
     assert (
         db.scalar(select(AnswerEvent.kind).where(AnswerEvent.attempt_id == attempt.id)) == "start"
     )
-    assert attempt.deadline_base_at == clock.now + __import__("datetime").timedelta(minutes=30)
+    assert attempt.deadline_base_at == clock.now + dt.timedelta(minutes=30)
 
 
 def test_save_appends_events_and_updates_the_current_answer(db, clock):
