@@ -101,6 +101,26 @@ def candidate_required(view: Callable) -> Callable:
     return wrapped
 
 
+def candidate_ids_required(view: Callable) -> Callable:
+    """For the terminal's hot JSON endpoints: the session's candidate and terminal ids only.
+
+    No database read here; the endpoint's own locked query checks that the attempt belongs
+    to this candidate and this terminal (one round trip instead of two).
+    """
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        candidate_id = session.get("candidate_id")
+        if candidate_id is None:
+            abort(401)
+        g.candidate_id = candidate_id
+        g.terminal = session.get("terminal")
+        return view(*args, **kwargs)
+
+    wrapped.allowed_roles = ("candidate",)
+    return wrapped
+
+
 def now() -> dt.datetime:
     """The request's notion of now (one place, so tests can freeze it)."""
     clock = current_app.extensions.get("exam_clock", utcnow)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -16,7 +17,7 @@ from exam_server.accounts import AccountError, create_user
 from exam_server.app import create_app
 from exam_server.config import ConfigError
 from exam_server.db import database, utcnow
-from exam_server.models import STAFF_ROLES, User
+from exam_server.models import STAFF_ROLES, Exam, User
 from exam_server.passwords import hash_secret
 
 INSTANCE_ENV = "EXAM_INSTANCE_PATH"
@@ -131,9 +132,22 @@ DEMO_STAFF = (("admin", "Quản trị viên", "admin"), ("giamthi1", "Giám th�
 
 
 @main.command("demo")
+@click.option(
+    "--candidates",
+    default=20,
+    show_default=True,
+    type=click.IntRange(20, 20000),
+    help="More than 20 adds rooms of 40 (for load tests).",
+)
+@click.option(
+    "--logins-file",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write the logins as JSON (for load-test tools).",
+)
 @with_appcontext
-def demo_command() -> None:
+def demo_command(candidates: int, logins_file: str | None) -> None:
     """Create or refresh the demo: sample bank, pilot exam, one room, 20 candidates."""
+    from exam_server.demo.scale import add_candidates
     from exam_server.demo.seed import create_demo
 
     migrate.upgrade(database().engine)
@@ -161,7 +175,11 @@ def demo_command() -> None:
                 user.active = True
                 user.session_epoch += 1
             staff_logins.append((username, role, password))
-        result = create_demo(session, now, current_app.config["BCRYPT_ROUNDS_CANDIDATE"])
+        rounds = current_app.config["BCRYPT_ROUNDS_CANDIDATE"]
+        result = create_demo(session, now, rounds)
+        if candidates > len(result.candidates):
+            exam = session.get(Exam, result.exam_id)
+            result.candidates.extend(add_candidates(session, exam, candidates, now, rounds))
         session.commit()
     finally:
         session.close()
@@ -169,8 +187,14 @@ def demo_command() -> None:
     click.echo("\nStaff logins (http://127.0.0.1:8000/staff/login):")
     for username, role, password in staff_logins:
         click.echo(f"  {username:<10} {password:<16} {role}")
+    if logins_file:
+        logins = {
+            "staff": {username: password for username, _role, password in staff_logins},
+            "candidates": [[sbd, code] for sbd, _name, code in result.candidates],
+        }
+        Path(logins_file).write_text(json.dumps(logins, ensure_ascii=False))
     click.echo("\nCandidates (http://127.0.0.1:8000/login) — SBD, access code, name:")
-    for registration_number, name, code in result.candidates:
+    for registration_number, name, code in result.candidates[:40]:
         click.echo(f"  {registration_number}  {code}  {name}")
     click.echo(
         "\nStart the room as giamthi1 or admin (Rooms → Start the room),"
@@ -205,7 +229,13 @@ def finalise_due() -> None:
 @click.option(
     "--workers", default=None, type=int, help="Default: 2 × cores + 1 (1 on SQLite: one writer)."
 )
-@click.option("--threads", default=4, show_default=True, type=int)
+@click.option(
+    "--threads",
+    default=16,
+    show_default=True,
+    type=int,
+    help="Threads per worker: saves mostly wait on the database.",
+)
 def run(host: str, port: int, workers: int | None, threads: int) -> None:
     """Serve the app with gunicorn."""
     from exam_server.serve import serve

@@ -58,7 +58,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         _tune_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # No pre-ping: it costs a round trip on every request. A connection broken by a database
+    # restart fails one request, the pool is invalidated, and the terminal simply retries.
+    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=3600)
 
 
 def _tune_sqlite(engine: Engine) -> None:

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from exam_server import audit, throttle
 from exam_server.chain import GENESIS
-from exam_server.clock import scheduled_window_end, seconds_left
+from exam_server.clock import scheduled_window_end
+from exam_server.delivery import autosave
 from exam_server.delivery.errors import (
     AttemptClosed,
     BadChange,
@@ -29,17 +30,14 @@ from exam_server.delivery.errors import (
     TooManyTries,
     WrongSessionCode,
 )
-from exam_server.lifecycle import append_event, clock_state, finalise, finalise_if_due
+from exam_server.lifecycle import append_event, finalise, finalise_if_due
 from exam_server.models import (
-    Answer,
     Attempt,
     Candidate,
     CandidateEntry,
     Exam,
     ExamPart,
     Form,
-    FormItem,
-    ItemVersion,
     RoomSession,
 )
 from exam_server.passwords import DUMMY_HASH, check_secret, normalise_code
@@ -311,19 +309,6 @@ def _lock_attempt(session: Session, attempt_id: int) -> tuple[Attempt, Candidate
     return tuple(row)
 
 
-def _shapes(session: Session, form_id: int, positions: set[int]) -> dict[int, tuple[str, int, int]]:
-    """Return (item type, option count, blank count) of the given positions of a form."""
-    rows = session.execute(
-        select(FormItem.position, ItemVersion.item_type, ItemVersion.content)
-        .join(ItemVersion, ItemVersion.id == FormItem.item_version_id)
-        .where(FormItem.form_id == form_id, FormItem.position.in_(positions))
-    ).all()
-    return {
-        position: (item_type, len(content.get("options", [])), len(content.get("blanks", [])))
-        for position, item_type, content in rows
-    }
-
-
 def _clean_value(change: Change, shape: tuple[str, int, int]) -> Any:
     """Validate a change against its item's shape and return the value to store."""
     item_type, option_count, blank_count = shape
@@ -365,84 +350,57 @@ def save_changes(
     A change whose sequence number is not above the attempt's last one is a replay:
     it is acknowledged without effect. The caller commits before answering.
     """
-    attempt, candidate, room = _lock_attempt(session, attempt_id)
-    if attempt.candidate_id != candidate_id:
-        raise AttemptClosed()
-    if candidate.active_terminal != terminal:
-        raise TerminalReplaced()
-    exam = session.get(Exam, candidate.exam_id)
-    if attempt.state != "in_progress" or finalise_if_due(
-        session, attempt, room, exam, now, grace_seconds
-    ):
-        if changes and max(c.seq for c in changes) > attempt.last_seq:
-            audit.record(
-                session,
-                at=now,
-                actor_kind="candidate",
-                actor_id=candidate_id,
-                action="save_refused_closed",
-                target_type="attempt",
-                target_id=attempt.id,
-                details={"changes": [c.__dict__ for c in changes]},
-            )
-        raise AttemptClosed()
-    if room.state == "paused":
-        raise RoomPaused()
-    fresh = sorted((c for c in changes if c.seq > attempt.last_seq), key=lambda c: c.seq)
-    if fresh:
-        shapes = _shapes(session, attempt.form_id, {c.position for c in fresh})
-        cleaned = []
-        for change in fresh:
-            if change.position not in shapes or change.kind not in ("answer", "flag"):
-                raise BadChange()
-            cleaned.append((change, _clean_value(change, shapes[change.position])))
-        _apply(session, attempt, cleaned, now)
-    attempt.last_contact_at = now
-    return SaveAck(
-        acked_seq=attempt.last_seq,
-        seconds_left=seconds_left(clock_state(attempt, room), now),
-        state=attempt.state,
-        paused=False,
+    outcome, acked, left = autosave.save(
+        session,
+        attempt_id=attempt_id,
+        candidate_id=candidate_id,
+        terminal=terminal,
+        changes=changes,
+        now=now,
+        grace_seconds=grace_seconds,
+        clean=_clean_change,
     )
+    if outcome == autosave.Outcome.ACKED:
+        return SaveAck(acked_seq=acked, seconds_left=left, state="in_progress", paused=False)
+    if outcome == autosave.Outcome.REPLACED:
+        raise TerminalReplaced()
+    if outcome == autosave.Outcome.PAUSED:
+        raise RoomPaused()
+    if outcome == autosave.Outcome.NOT_FOUND:
+        raise AttemptClosed()
+    _refuse_closed(session, attempt_id, candidate_id, changes, now, grace_seconds)
+    raise AttemptClosed()
 
 
-def _apply(
-    session: Session, attempt: Attempt, cleaned: list[tuple[Change, Any]], now: dt.datetime
+def _clean_change(change: Change, shape: tuple[str, int, int] | None) -> Any:
+    if shape is None or change.kind not in ("answer", "flag"):
+        raise BadChange()
+    return _clean_value(change, shape)
+
+
+def _refuse_closed(
+    session: Session,
+    attempt_id: int,
+    candidate_id: int,
+    changes: list[Change],
+    now: dt.datetime,
+    grace_seconds: int,
 ) -> None:
-    positions = {change.position for change, _ in cleaned}
-    current = {
-        answer.position: answer
-        for answer in session.scalars(
-            select(Answer).where(Answer.attempt_id == attempt.id, Answer.position.in_(positions))
-        )
-    }
-    for change, value in cleaned:
-        answer = current.get(change.position)
-        if answer is None:
-            answer = Answer(
-                attempt_id=attempt.id, position=change.position, response=None, flagged=False
-            )
-            session.add(answer)
-            current[change.position] = answer
-        if change.kind == "flag":
-            answer.flagged = value
-        else:
-            answer.response = value
-        answer.seq = change.seq
-        answer.updated_at = now
-        append_event(
+    """Collect the paper if its time is over, and log saves that came too late."""
+    attempt, candidate, room = _lock_attempt(session, attempt_id)
+    exam = session.get(Exam, candidate.exam_id)
+    finalise_if_due(session, attempt, room, exam, now, grace_seconds)
+    if changes and max(c.seq for c in changes) > attempt.last_seq:
+        audit.record(
             session,
-            attempt,
-            change.kind,
-            now,
-            client_seq=change.seq,
-            position=change.position,
-            payload=value,
+            at=now,
+            actor_kind="candidate",
+            actor_id=candidate_id,
+            action="save_refused_closed",
+            target_type="attempt",
+            target_id=attempt.id,
+            details={"changes": [c.__dict__ for c in changes]},
         )
-        attempt.last_seq = change.seq
-
-
-# --- finalising ----------------------------------------------------------------------
 
 
 def submit(

@@ -10,7 +10,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from exam_server import lifecycle
-from exam_server.auth import candidate_required, now, sign_in_candidate, sign_out_candidate
+from exam_server.auth import (
+    candidate_ids_required,
+    candidate_required,
+    now,
+    sign_in_candidate,
+    sign_out_candidate,
+)
 from exam_server.chain import receipt_code
 from exam_server.clock import seconds_left
 from exam_server.db import get_session
@@ -198,14 +204,14 @@ def _error_json(exc: DeliveryError):
 
 
 @bp.post("/api/attempts/<int:attempt_id>/changes")
-@candidate_required
+@candidate_ids_required
 def save_changes(attempt_id: int):
     session = get_session()
     try:
         ack = services.save_changes(
             session,
             attempt_id=attempt_id,
-            candidate_id=g.candidate.id,
+            candidate_id=g.candidate_id,
             terminal=g.terminal,
             changes=_parse_changes(request.get_json(silent=True)),
             now=now(),

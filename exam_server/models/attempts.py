@@ -55,7 +55,7 @@ class Answer(Base):
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
     position: Mapped[int] = mapped_column()
     # Choice items: display indexes chosen (0-based); fill in the blank: texts per blank.
-    response: Mapped[Any] = mapped_column(JSON, nullable=True)
+    response: Mapped[Any] = mapped_column(JSON(none_as_null=True), nullable=True)
     flagged: Mapped[bool] = mapped_column(default=False)
     seq: Mapped[int] = mapped_column()
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
@@ -73,7 +73,7 @@ class AnswerEvent(Base):
     kind: Mapped[str] = mapped_column(String(16))  # start | answer | flag | submit | finalise
     client_seq: Mapped[int | None] = mapped_column()
     position: Mapped[int | None] = mapped_column()
-    payload: Mapped[Any] = mapped_column(JSON, nullable=True)
+    payload: Mapped[Any] = mapped_column(JSON(none_as_null=True), nullable=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from exam_server.chain import GENESIS, canonical_event, link
+from exam_server.clock import seconds_left
+from exam_server.lifecycle import clock_state
 from exam_server.delivery import services
 from exam_server.delivery.errors import (
     AttemptClosed,
@@ -283,7 +285,7 @@ def test_a_pause_stops_the_clock_and_refuses_saves(db, clock):
     with pytest.raises(RoomPaused):
         save(db, clock, attempt, candidate, [(1, "answer", 1, [0])])
     clock.advance(minutes=30)  # a long power cut
-    assert services.seconds_left(services.clock_state(attempt, room), clock.now) == 8 * 60
+    assert seconds_left(clock_state(attempt, room), clock.now) == 8 * 60
     room.paused_seconds, room.paused_at, room.state = 30 * 60, None, "running"
     ack = save(db, clock, attempt, candidate, [(1, "answer", 1, [0])])
     assert ack.seconds_left == 8 * 60
@@ -309,7 +311,7 @@ def test_scheduled_clock_counts_to_the_programmed_end_whenever_the_candidate_sta
     late, _ = sitting.candidates[0]
     clock.advance(minutes=8)
     attempt = services.start_next_part(db, late, clock.now)
-    assert services.seconds_left(services.clock_state(attempt, sitting.room), clock.now) == 52 * 60
+    assert seconds_left(clock_state(attempt, sitting.room), clock.now) == 52 * 60
 
 
 def test_all_attempts_of_a_candidate_are_listed_by_part(db, clock):
