@@ -81,10 +81,11 @@ def finalise_if_due(
         return True
     if room.state == "paused":
         return False
-    limit = deadline(clock_state(attempt, room), now) + dt.timedelta(seconds=grace_seconds)
-    if now <= limit:
+    due = deadline(clock_state(attempt, room), now)
+    if now <= due + dt.timedelta(seconds=grace_seconds):
         return False
     finalise(session, attempt, exam, now, by="deadline")
+    attempt.finalised_at = due  # the paper ended at its deadline, whenever it was collected
     return True
 
 

@@ -30,7 +30,7 @@ from exam_server.models import (
     RoomSession,
 )
 
-LOCK_ATTEMPT = (
+_ATTEMPT_STATE = (
     select(
         Attempt.candidate_id,
         Attempt.state,
@@ -51,8 +51,9 @@ LOCK_ATTEMPT = (
     .join(Candidate, Candidate.id == Attempt.candidate_id)
     .join(RoomSession, RoomSession.id == Candidate.room_session_id)
     .where(Attempt.id == bindparam("attempt_id"))
-    .with_for_update(of=Attempt.__table__)
 )
+LOCK_ATTEMPT = _ATTEMPT_STATE.with_for_update(of=Attempt.__table__)
+READ_ATTEMPT_NO_LOCK = _ATTEMPT_STATE
 
 FORM_SHAPE = (
     select(FormItem.position, ItemVersion.item_type, ItemVersion.content)
@@ -225,3 +226,51 @@ def _forget_cached_attempt(session: Session, attempt_id: int) -> None:
     attempt = session.identity_map.get(session.identity_key(Attempt, attempt_id))  # type: ignore[arg-type]
     if attempt is not None:
         session.expire(attempt)
+
+
+TOUCH_CONTACT = (
+    update(Attempt.__table__)
+    .where(Attempt.__table__.c.id == bindparam("attempt_id"))
+    .values(last_contact_at=bindparam("now"))
+)
+
+
+def pulse(
+    session: Session,
+    *,
+    attempt_id: int,
+    candidate_id: int,
+    terminal: str | None,
+    now: dt.datetime,
+    grace_seconds: int,
+) -> tuple[str, Any, int]:
+    """A terminal's heartbeat: note the contact and return (outcome, row, seconds left).
+
+    The contact time only feeds the proctor's grid, so on PostgreSQL its commit does not
+    wait for the disk (losing one in a crash is harmless; answers are never written here).
+    """
+    connection = session.connection()
+    row = connection.execute(READ_ATTEMPT_NO_LOCK, {"attempt_id": attempt_id}).one_or_none()
+    if row is None or row.candidate_id != candidate_id:
+        return Outcome.NOT_FOUND, None, 0
+    clock = ClockState(
+        row.deadline_base_at,
+        row.room_paused_seconds,
+        row.room_paused_at,
+        row.paused_seconds_at_start,
+        row.extension_seconds,
+    )
+    if row.active_terminal != terminal:
+        return Outcome.REPLACED, row, seconds_left(clock, now)
+    if row.state != "in_progress":
+        return Outcome.CLOSED, row, 0
+    if row.room_state != "paused" and now > deadline(clock, now) + dt.timedelta(
+        seconds=grace_seconds
+    ):
+        return Outcome.CLOSED, row, 0
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+    connection.execute(TOUCH_CONTACT, {"attempt_id": attempt_id, "now": now})
+    _forget_cached_attempt(session, attempt_id)
+    outcome = Outcome.PAUSED if row.room_state == "paused" else Outcome.ACKED
+    return outcome, row, seconds_left(clock, now)

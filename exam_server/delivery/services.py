@@ -378,6 +378,15 @@ def _clean_change(change: Change, shape: tuple[str, int, int] | None) -> Any:
     return _clean_value(change, shape)
 
 
+def collect_if_due(session: Session, attempt_id: int, now: dt.datetime, grace_seconds: int) -> str:
+    """Finalise an attempt whose time is over; return its state."""
+    attempt, candidate, room = _lock_attempt(session, attempt_id)
+    finalise_if_due(
+        session, attempt, room, session.get(Exam, candidate.exam_id), now, grace_seconds
+    )
+    return attempt.state
+
+
 def _refuse_closed(
     session: Session,
     attempt_id: int,

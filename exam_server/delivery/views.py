@@ -20,7 +20,7 @@ from exam_server.auth import (
 from exam_server.chain import receipt_code
 from exam_server.clock import seconds_left
 from exam_server.db import get_session
-from exam_server.delivery import services
+from exam_server.delivery import autosave, services
 from exam_server.delivery.errors import AttemptClosed, BadChange, DeliveryError
 from exam_server.delivery.forms import CandidateLoginForm, ConfirmForm, StartForm
 from exam_server.delivery.paper import paper, review_rows
@@ -228,29 +228,32 @@ def save_changes(attempt_id: int):
 
 
 @bp.post("/api/attempts/<int:attempt_id>/heartbeat")
-@candidate_required
+@candidate_ids_required
 def heartbeat(attempt_id: int):
     session = get_session()
-    attempt = session.get(Attempt, attempt_id)
-    if attempt is None or attempt.candidate_id != g.candidate.id:
-        return jsonify(ok=False, error="not_found"), 404
-    room = g.candidate.room_session
-    exam = session.get(Exam, g.candidate.exam_id)
     current = now()
-    lifecycle.finalise_if_due(
-        session, attempt, room, exam, current, current_app.config["SAVE_GRACE_SECONDS"]
+    grace = current_app.config["SAVE_GRACE_SECONDS"]
+    outcome, row, left = autosave.pulse(
+        session,
+        attempt_id=attempt_id,
+        candidate_id=g.candidate_id,
+        terminal=g.terminal,
+        now=current,
+        grace_seconds=grace,
     )
-    replaced = g.candidate.active_terminal != g.terminal
-    if not replaced:
-        attempt.last_contact_at = current
+    if outcome == autosave.Outcome.NOT_FOUND:
+        return jsonify(ok=False, error="not_found"), 404
+    state = row.state
+    if outcome == autosave.Outcome.CLOSED and state == "in_progress":
+        state = services.collect_if_due(session, attempt_id, current, grace)
     session.commit()
     return jsonify(
         ok=True,
-        state=attempt.state,
-        paused=room.state == "paused",
-        acked_seq=attempt.last_seq,
-        seconds_left=seconds_left(lifecycle.clock_state(attempt, room), current),
-        replaced=replaced,
+        state=state,
+        paused=row.room_state == "paused",
+        acked_seq=row.last_seq,
+        seconds_left=left if state == "in_progress" else 0,
+        replaced=outcome == autosave.Outcome.REPLACED,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -146,3 +147,23 @@ def test_candidates_cannot_reach_staff_pages(client, db, clock):
     sign_in(client, candidate, code)
     assert client.get("/staff/").status_code == 302
     assert client.get(f"/proctor/exams/{sitting.exam.id}/rooms").status_code == 302
+
+
+def test_the_heartbeat_resyncs_the_clock_and_collects_the_paper_at_the_deadline(client, db, clock):
+    sitting = make_sitting(db, clock.now, room_state="running", duration_minutes=10)
+    candidate, code = sitting.candidates[0]
+    sign_in(client, candidate, code)
+    page, paper = open_paper(client)
+    token = csrf_from(page.text)
+    url = f"/api/attempts/{paper['attempt_id']}/heartbeat"
+    clock.advance(minutes=4)
+    beat = client.post(url, headers={"X-CSRFToken": token}).json
+    assert beat["state"] == "in_progress" and beat["seconds_left"] == 6 * 60
+    assert beat["replaced"] is False and beat["paused"] is False
+    clock.advance(minutes=7)  # past the deadline and the grace
+    beat = client.post(url, headers={"X-CSRFToken": token}).json
+    assert beat["state"] == "finalised" and beat["seconds_left"] == 0
+    attempt = db.get(Attempt, paper["attempt_id"])
+    db.refresh(attempt)
+    assert attempt.finalised_by == "deadline"
+    assert attempt.finalised_at == attempt.started_at + dt.timedelta(minutes=10)
