@@ -30,7 +30,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SECRET_KEY", str, None, "signs sessions and CSRF tokens; required in production"),
     Setting("SERVER_ROLE", str, "combined", "office | exam | combined"),
     Setting("BCRYPT_ROUNDS_STAFF", int, 12, "bcrypt cost for staff passwords"),
-    Setting("BCRYPT_ROUNDS_CANDIDATE", int, 10, "bcrypt cost for candidate access codes"),
+    # Codes are random (31^8 ≈ 8.5e11) and short-lived, and online guessing is throttled per
+    # account, so a lower cost than staff passwords is safe and lets a room sign in at once.
+    Setting("BCRYPT_ROUNDS_CANDIDATE", int, 8, "bcrypt cost for candidate access codes"),
     Setting("SAVE_GRACE_SECONDS", int, 15, "answer saves accepted this long after a deadline"),
     Setting("DEFAULT_LOCALE", str, "vi", "vi | en"),
     Setting("TIMEZONE", str, "Asia/Ho_Chi_Minh", "time zone used for display"),

@@ -40,7 +40,12 @@ def login():
         current = now()
         try:
             throttle.check(db, key, current)
-            user = authenticate_staff(db, form.username.data, form.password.data)
+            user = authenticate_staff(
+                db,
+                form.username.data,
+                form.password.data,
+                current_app.config["BCRYPT_ROUNDS_STAFF"],
+            )
         except throttle.Throttled:
             user, error = (
                 None,

@@ -21,6 +21,7 @@ class ThrottlePolicy:
     free_failures: int
     window: dt.timedelta
     max_delay: dt.timedelta
+    code_rounds: int = 8  # cost of the stand-in hash checked for unknown accounts
 
     @classmethod
     def from_config(cls, config) -> ThrottlePolicy:
@@ -28,6 +29,7 @@ class ThrottlePolicy:
             config["LOGIN_FREE_FAILURES"],
             dt.timedelta(minutes=config["LOGIN_WINDOW_MINUTES"]),
             dt.timedelta(seconds=config["LOGIN_MAX_DELAY_SECONDS"]),
+            config["BCRYPT_ROUNDS_CANDIDATE"],
         )
 
     def delay_after(self, failures: int) -> dt.timedelta:

@@ -53,7 +53,9 @@ class SaveClient:
 def open_papers(base, terminals):
     for t in terminals:
         headers = {"Cookie": t.cookie}
-        requests.post(base + "/start", data={"csrf_token": t.token}, headers=headers, allow_redirects=False)
+        requests.post(
+            base + "/start", data={"csrf_token": t.token}, headers=headers, allow_redirects=False
+        )
         page = requests.get(base + "/exam", headers=headers)
         paper = json.loads(PAPER.search(page.text).group(1))
         t.attempt_id, t.seq = paper["attempt_id"], paper["last_seq"]
@@ -73,18 +75,27 @@ def main() -> int:
         def save_path(t):
             return f"/api/attempts/{t.attempt_id}/changes"
 
-        asyncio.run(run_clients(server.url, [SaveClient(t, save_path) for t in terminals], 1.5))  # warm
-        saves = asyncio.run(run_clients(server.url, [SaveClient(t, save_path) for t in terminals], SECONDS))
-        asyncio.run(run_clients(bare_url, [SaveClient(t, lambda _t: "/bare") for t in terminals], 1.5))
-        bares = asyncio.run(run_clients(bare_url, [SaveClient(t, lambda _t: "/bare") for t in terminals], SECONDS))
+        asyncio.run(
+            run_clients(server.url, [SaveClient(t, save_path) for t in terminals], 1.5)
+        )  # warm
+        saves = asyncio.run(
+            run_clients(server.url, [SaveClient(t, save_path) for t in terminals], SECONDS)
+        )
+        asyncio.run(
+            run_clients(bare_url, [SaveClient(t, lambda _t: "/bare") for t in terminals], 1.5)
+        )
+        bares = asyncio.run(
+            run_clients(bare_url, [SaveClient(t, lambda _t: "/bare") for t in terminals], SECONDS)
+        )
     finally:
         server.stop()
         stop_process(bare)
     save_rate, bare_rate = saves["ok"] / SECONDS, bares["ok"] / SECONDS
     ratio = save_rate / bare_rate if bare_rate else 0.0
     database = "postgresql" if database_url else "sqlite"
+    p99_ms = percentile(saves["latencies"], 0.99) * 1000
     print(
-        f"# autosave: {save_rate:.0f} saves/s (p99 {percentile(saves['latencies'], 0.99) * 1000:.0f} ms, "
+        f"# autosave: {save_rate:.0f} saves/s (p99 {p99_ms:.0f} ms, "
         f"{saves['errors']} errors) vs bare {bare_rate:.0f} req/s; {workers} workers, "
         f"{CANDIDATES} connections, {database}",
         flush=True,
