@@ -247,10 +247,11 @@ def run(host: str, port: int, workers: int | None, threads: int) -> None:
 def _register_feature_commands() -> None:
     # The composition root gathers each package's commands; packages never import the root.
     from exam_server.council.cli import COMMANDS as council_commands
+    from exam_server.ops.cli import COMMANDS as ops_commands
     from exam_server.setup.cli import COMMANDS as setup_commands
     from question_bank.cli import COMMANDS as bank_commands
 
-    for command in (*setup_commands, *bank_commands, *council_commands):
+    for command in (*setup_commands, *bank_commands, *council_commands, *ops_commands):
         main.add_command(command)
 
 

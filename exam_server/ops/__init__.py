@@ -1,0 +1,1 @@
+"""Operations: backup and restore, the end-of-exam archive and wipe."""
