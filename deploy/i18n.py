@@ -36,6 +36,8 @@ def update(packages=PACKAGES) -> None:
         folder = ROOT / package / "translations"
         pot = folder / "messages.pot"
         folder.mkdir(exist_ok=True)
+        # A nested catalogue root (exam_server/setup) owns its strings: skip it here.
+        nested = [p.rsplit("/", 1)[1] for p in PACKAGES if p.startswith(package + "/")]
         pybabel(
             "extract",
             "-F",
@@ -44,7 +46,7 @@ def update(packages=PACKAGES) -> None:
             "--no-location",
             "--sort-output",
             "--ignore-dirs",
-            "migrations",
+            " ".join(["migrations", *nested]),
             "-o",
             str(pot),
             package,

@@ -33,10 +33,14 @@ def create_app(
     security.init_app(app)
     labels.init_app(app)
     _register_blueprints(app)
+    # Templates link to other features only where this server role has them.
+    app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in app.view_functions
 
     @app.get("/")
-    def index():  # the terminal's start page is the candidate login
-        return redirect(url_for("delivery.login"))
+    def index():  # terminals start at the candidate login; an office server at staff sign-in
+        if "delivery.login" in app.view_functions:
+            return redirect(url_for("delivery.login"))
+        return redirect(url_for("staff.login"))
 
     return app
 
@@ -70,12 +74,32 @@ def feature_catalogues() -> list[str]:
     return folders
 
 
+# Which features each kind of server exposes (EXAM_SERVER_ROLE). The office server holds the
+# bank and the council's work; the isolated exam server only runs shifts from a sealed package.
+ROLE_FEATURES = {
+    "office": {"staff", "setup", "bank", "council"},
+    "exam": {"staff", "setup", "delivery", "proctor", "council"},
+    "combined": {"staff", "setup", "delivery", "proctor", "bank", "council"},
+}
+
+
 def _register_blueprints(app: Flask) -> None:
     # Imported here: features depend on the core, never the other way round.
+    from exam_server.council.views import bp as council_bp
     from exam_server.delivery.views import bp as delivery_bp
     from exam_server.setup.views import bp as setup_bp
     from exam_server.staff_views import bp as staff_bp
     from proctor_console.views import bp as proctor_bp
+    from question_bank.views import bp as bank_bp
 
-    for blueprint in (staff_bp, setup_bp, delivery_bp, proctor_bp):
-        app.register_blueprint(blueprint)
+    features = ROLE_FEATURES[app.config["SERVER_ROLE"]]
+    for name, blueprint in (
+        ("staff", staff_bp),
+        ("setup", setup_bp),
+        ("delivery", delivery_bp),
+        ("proctor", proctor_bp),
+        ("bank", bank_bp),
+        ("council", council_bp),
+    ):
+        if name in features:
+            app.register_blueprint(blueprint)

@@ -43,6 +43,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOGIN_WINDOW_MINUTES", int, 15, "failures older than this are forgotten"),
     Setting("LOGIN_MAX_DELAY_SECONDS", int, 300, "the longest delay between tries for one account"),
     Setting("LOGIN_OPENS_MINUTES", int, 60, "candidates may sign in this long before their shift"),
+    Setting("STAFF_NETWORKS", str, "", "comma-separated networks (CIDR) allowed on staff pages"),
+    Setting("MAX_UPLOAD_MB", int, 50, "largest upload accepted (imports, media)"),
 )
 
 # Read by the test suite, not by the app; listed so a typo in other names still fails fast.
@@ -105,6 +107,10 @@ def _validate(values: dict) -> None:
         )
     if values["ENV"] == "production" and not values.get("DATABASE_URL"):
         raise ConfigError(f"{PREFIX}DATABASE_URL is required when {PREFIX}ENV=production")
+    try:
+        values["STAFF_NETWORK_LIST"] = parse_networks(values["STAFF_NETWORKS"])
+    except ValueError as exc:
+        raise ConfigError(f"{PREFIX}STAFF_NETWORKS: {exc}") from exc
     for name in ("BCRYPT_ROUNDS_STAFF", "BCRYPT_ROUNDS_CANDIDATE"):
         if not 4 <= values[name] <= 16:
             raise ConfigError(f"{PREFIX}{name} must be between 4 and 16")
@@ -113,3 +119,12 @@ def _validate(values: dict) -> None:
 def environ_snapshot() -> dict[str, str]:
     """Return the process environment (a seam for tests)."""
     return dict(os.environ)
+
+
+def parse_networks(text: str) -> tuple:
+    """Parse "10.0.0.0/24, 192.168.1.5" into ip_network objects (empty: no restriction)."""
+    import ipaddress
+
+    return tuple(
+        ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip()
+    )

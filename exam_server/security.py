@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, abort, request
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
@@ -24,9 +24,21 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+STAFF_PREFIXES = ("/staff", "/proctor", "/bank", "/council")
+
+
 def init_app(app: Flask) -> None:
-    """Enable CSRF checks (X-CSRFToken header for JSON) and add security headers."""
+    """Enable CSRF checks (X-CSRFToken header for JSON), limits and security headers."""
     csrf.init_app(app)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+
+    @app.before_request
+    def _staff_networks():
+        # Staff pages can be limited to the office or the exam-room workstation networks.
+        networks = app.config["STAFF_NETWORK_LIST"]
+        if networks and request.path.startswith(STAFF_PREFIXES):
+            if not address_allowed(request.remote_addr, networks):
+                abort(403)
 
     @app.after_request
     def _headers(response: Response) -> Response:
@@ -40,7 +52,16 @@ def init_app(app: Flask) -> None:
         return response
 
 
-def _is_static(response: Response) -> bool:
-    from flask import request
+def address_allowed(address: str | None, networks) -> bool:
+    """Whether `address` lies in one of `networks` (an unparseable address never does)."""
+    import ipaddress
 
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def _is_static(response: Response) -> bool:
     return request.endpoint == "static" or (request.endpoint or "").endswith(".static")

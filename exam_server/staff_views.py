@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -15,7 +24,7 @@ from exam_server import audit, throttle
 from exam_server.accounts import authenticate_staff
 from exam_server.auth import now, staff_required
 from exam_server.db import get_session
-from exam_server.models import Candidate, Exam
+from exam_server.models import AuditEntry, Candidate, Exam, User
 from exam_server.throttle import ThrottlePolicy
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -77,6 +86,52 @@ def logout():
     session.clear()
     flash(_("You have signed out."), "info")
     return redirect(url_for("staff.login"))
+
+
+@bp.post("/logout-everywhere")
+@staff_required()
+def logout_everywhere():
+    db = get_session()
+    user = db.get(User, current_user.id)
+    user.session_epoch += 1  # every session carrying the old epoch is now void
+    audit.record(
+        db, at=now(), actor_kind="user", actor_id=user.id, action="staff_logout_everywhere"
+    )
+    db.commit()
+    logout_user()
+    session.clear()
+    flash(_("You have been signed out on every computer."), "info")
+    return redirect(url_for("staff.login"))
+
+
+AUDIT_PAGE_SIZE = 100
+
+
+@bp.get("/audit")
+@staff_required("admin")
+def audit_log():
+    db = get_session()
+    page = max(1, request.args.get("page", 1, type=int))
+    action = (request.args.get("action") or "").strip()
+    query = select(AuditEntry, User.username).outerjoin(
+        User, (AuditEntry.actor_kind == "user") & (User.id == AuditEntry.actor_id)
+    )
+    if action:
+        query = query.where(AuditEntry.action == action)
+    rows = db.execute(
+        query.order_by(AuditEntry.id.desc())
+        .offset((page - 1) * AUDIT_PAGE_SIZE)
+        .limit(AUDIT_PAGE_SIZE + 1)
+    ).all()
+    actions = db.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
+    return render_template(
+        "staff/audit.html",
+        rows=rows[:AUDIT_PAGE_SIZE],
+        has_next=len(rows) > AUDIT_PAGE_SIZE,
+        page=page,
+        action=action,
+        actions=actions,
+    )
 
 
 @bp.get("/")

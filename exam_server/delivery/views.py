@@ -41,7 +41,7 @@ def _terminal_id() -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = CandidateLoginForm()
-    error = None
+    error, status = None, 200
     terminal = _terminal_id()
     if form.validate_on_submit():
         session = get_session()
@@ -61,7 +61,7 @@ def login():
             session.commit()
         except DeliveryError as exc:
             session.commit()  # keeps the failure count and the audit row of a refused terminal
-            error = str(exc.message)
+            error, status = str(exc.message), exc.status
         else:
             sign_in_candidate(candidate, terminal)
             response = redirect(url_for("delivery.waiting"))
@@ -69,7 +69,6 @@ def login():
                 TERMINAL_COOKIE, terminal, httponly=True, samesite="Strict", max_age=86400 * 365
             )
             return response
-    status = 401 if error else 200
     return render_template("delivery/login.html", form=form, error=error), status
 
 

@@ -6,6 +6,7 @@ same PostgreSQL server, created fresh for the run.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -23,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 EXAMCTL = str(Path(sys.executable).with_name("examctl"))
 STAFF_LINE = re.compile(r"^\s+(admin|giamthi1)\s+(\S+)\s+(\w+)$", re.M)
-CANDIDATE_LINE = re.compile(r"^\s+(TS\d{3})\s+([A-Z0-9]{8})\s+(.+)$", re.M)
+CANDIDATE_LINE = re.compile(r"^\s+(TS\d{3,4})\s+([A-Z0-9]{8})\s+(.+)$", re.M)
 
 
 @dataclass
@@ -62,7 +63,9 @@ def e2e_database_url(tmp_path: Path) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
-def start_server(tmp_path: Path, workers: int = 2) -> tuple[LiveServer, subprocess.Popen]:
+def start_server(
+    tmp_path: Path, workers: int = 2, candidates: int = 20
+) -> tuple[LiveServer, subprocess.Popen]:
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("EXAM_")},
@@ -74,10 +77,19 @@ def start_server(tmp_path: Path, workers: int = 2) -> tuple[LiveServer, subproce
         "EXAM_HEARTBEAT_SECONDS": "2",
     }
     server = LiveServer(url=f"http://127.0.0.1:{port}", env=env, log_path=tmp_path / "server.log")
-    output = server.examctl("demo")
+    logins_file = tmp_path / "logins.json"
+    output = server.examctl(
+        "demo", "--candidates", str(candidates), "--logins-file", str(logins_file)
+    )
     server.staff = {m.group(1): m.group(2) for m in STAFF_LINE.finditer(output)}
-    server.candidates = [m.groups() for m in CANDIDATE_LINE.finditer(output)]
-    assert len(server.candidates) == 20 and set(server.staff) == {"admin", "giamthi1"}, output
+    printed = {m.group(1): m.groups() for m in CANDIDATE_LINE.finditer(output)}
+    server.candidates = [
+        printed.get(sbd, (sbd, code, ""))
+        for sbd, code in json.loads(logins_file.read_text())["candidates"]
+    ]
+    assert len(server.candidates) == candidates and set(server.staff) == {"admin", "giamthi1"}, (
+        output
+    )
     with open(server.log_path, "w") as log:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(
             [EXAMCTL, "run", "--port", str(port), "--workers", str(workers)],
