@@ -1,0 +1,89 @@
+"""Query counts on the terminal's hot endpoints: they must not grow with the paper or the room."""
+
+from __future__ import annotations
+
+import json
+import re
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from tests.conftest import csrf_from
+from tests.factories import make_sitting
+
+PAPER = re.compile(r'id="paper-data">(.*?)</script>', re.S)
+
+
+@contextmanager
+def counted(connection):
+    statements = []
+
+    def before(_conn, _cursor, statement, _params, _context, _executemany):
+        statements.append(statement)
+
+    event.listen(connection, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(connection, "before_cursor_execute", before)
+
+
+def open_paper(client, db, clock, **kwargs):
+    sitting = make_sitting(db, clock.now, room_state="running", **kwargs)
+    candidate, code = sitting.candidates[0]
+    token = csrf_from(client.get("/login").text)
+    client.post(
+        "/login",
+        data={
+            "csrf_token": token,
+            "registration_number": candidate.registration_number,
+            "access_code": code,
+        },
+    )
+    page = client.post(
+        "/start", data={"csrf_token": csrf_from(client.get("/wait").text)}, follow_redirects=True
+    )
+    return csrf_from(page.text), json.loads(PAPER.search(page.text).group(1))
+
+
+def save(client, token, paper, changes):
+    return client.post(
+        f"/api/attempts/{paper['attempt_id']}/changes",
+        json={"changes": changes},
+        headers={"X-CSRFToken": token},
+    )
+
+
+def test_an_answer_save_costs_a_fixed_handful_of_statements(client, db, clock, connection):
+    token, paper = open_paper(client, db, clock, per_cell_count=2)
+    save(
+        client, token, paper, [{"seq": 1, "kind": "answer", "position": 1, "value": [0]}]
+    )  # warms the form cache
+    with counted(connection) as one:
+        assert (
+            save(
+                client, token, paper, [{"seq": 2, "kind": "answer", "position": 2, "value": [1]}]
+            ).status_code
+            == 200
+        )
+    # lock-and-read, events insert, answer upsert, attempt update (+ savepoint bookkeeping in tests)
+    data = [s for s in one if not s.startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(data) == 4, data
+    with counted(connection) as batch:
+        changes = [
+            {"seq": 2 + n, "kind": "answer", "position": n, "value": [0]} for n in range(1, 9)
+        ]
+        assert save(client, token, paper, changes).status_code == 200
+    data = [s for s in batch if not s.startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(data) <= 3 + len(changes), data  # one upsert per change, everything else fixed
+
+
+def test_a_heartbeat_reads_once_and_writes_once(client, db, clock, connection):
+    token, paper = open_paper(client, db, clock)
+    with counted(connection) as statements:
+        beat = client.post(
+            f"/api/attempts/{paper['attempt_id']}/heartbeat", headers={"X-CSRFToken": token}
+        )
+    assert beat.status_code == 200
+    data = [s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE", "SET LOCAL"))]
+    assert len(data) == 2, data
