@@ -19,6 +19,17 @@ ROOM_STATE = {
     "paused": _l("Paused"),
     "closed": _l("Closed"),
 }
+ROLE = {
+    "admin": _l("Administrator"),
+    "examiner": _l("Examiner"),
+    "reviewer": _l("Head of the question board"),
+    "head_proctor": _l("Head proctor"),
+    "proctor": _l("Proctor"),
+    "technician": _l("Technician"),
+    "council_member": _l("Council member"),
+    "council_chair": _l("Council chair"),
+    "supervisor": _l("Supervision board"),
+}
 ATTEMPT_STATE = {
     "not_started": _l("Not started"),
     "in_progress": _l("In progress"),
@@ -33,4 +44,5 @@ def init_app(app: Flask) -> None:
         exam_status_label=lambda code: EXAM_STATUS.get(code, code),
         room_state_label=lambda code: ROOM_STATE.get(code, code),
         attempt_state_label=lambda code: ATTEMPT_STATE.get(code, code),
+        role_label=lambda code: ROLE.get(code, code),
     )

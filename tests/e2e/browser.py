@@ -124,9 +124,11 @@ class Terminal:
     context: BrowserContext
     page: Page
     received: list[tuple[str, str]] = field(default_factory=list)  # (url, body)
+    errors: list[str] = field(default_factory=list)  # uncaught script errors
 
     def keep_bodies(self) -> None:
         self.page.on("requestfinished", self._keep)
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
 
     def _keep(self, request) -> None:
         response = request.response()
@@ -183,17 +185,11 @@ class Terminal:
     def expect_saved(self, timeout: int = TIMEOUT_MS) -> None:
         expect(self.page.locator("#save-state")).to_have_text(VI_SAVED, timeout=timeout)
 
-    def submit_part(self) -> None:
-        self.page.click("#review-link")
-        self.page.wait_for_url("**/exam/review")
-        self.page.click("#confirm-submit")
-        self.page.wait_for_url(re.compile(r"/wait\?submitted=\d+$"))
-        expect(self.page.locator("main .flash-ok")).to_have_text(VI_SUBMITTED)
-
     def storage(self) -> dict:
         return self.page.evaluate(
             """() => ({
-                local: Object.fromEntries(Object.keys(localStorage).map(k => [k, localStorage.getItem(k)])),
+                local: Object.fromEntries(
+                    Object.keys(localStorage).map(k => [k, localStorage.getItem(k)])),
                 session: sessionStorage.length,
             })"""
         )
@@ -213,3 +209,4 @@ def terminal(chromium, live_server, candidate_traffic) -> Iterator[Terminal]:
     yield term
     context.close()
     candidate_traffic.extend(term.received)
+    assert not term.errors, term.errors

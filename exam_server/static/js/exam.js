@@ -157,12 +157,21 @@
     renderPalette();
   }
   function renderPalette() {
+    // The cells are built once, then updated in place: a blank saved when its box loses focus
+    // (on mousedown on a cell) must not replace the cell before mouseup, or the click is lost.
     var box = document.getElementById("palette");
-    box.innerHTML = "";
+    if (box.children.length !== items.length) {
+      box.innerHTML = "";
+      items.forEach(function (item, index) {
+        var cell = document.createElement("button");
+        cell.type = "button";
+        cell.className = "cell";
+        cell.addEventListener("click", function () { go(index); });
+        box.appendChild(cell);
+      });
+    }
     items.forEach(function (item, index) {
-      var cell = document.createElement("button");
-      cell.type = "button";
-      cell.className = "cell";
+      var cell = box.children[index];
       var answered = isAnswered(item.position);
       var flagged = !!flags[item.position];
       cell.classList.toggle("answered", answered);
@@ -171,8 +180,7 @@
       cell.textContent = item.position + (flagged ? " ⚑" : answered ? " ✓" : "");
       cell.setAttribute("aria-label", item.position + (answered ? " ✓" : "") + (flagged ? " ⚑" : ""));
       if (index === current) { cell.setAttribute("aria-current", "true"); }
-      cell.addEventListener("click", function () { go(index); });
-      box.appendChild(cell);
+      else { cell.removeAttribute("aria-current"); }
     });
   }
 
@@ -284,8 +292,10 @@
     renderSaveState();
     retryLater();
   }
+  var retryTimer = null;
   function retryLater() {
-    setTimeout(function () { heartbeat(); flush(); }, retryDelay);
+    if (retryTimer) { return; }  // one retry pending at a time, however many answers wait
+    retryTimer = setTimeout(function () { retryTimer = null; heartbeat(); flush(); }, retryDelay);
     retryDelay = Math.min(retryDelay * 2, 8000);
   }
   function heartbeat() {
