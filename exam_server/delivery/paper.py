@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exam_server.clock import seconds_left
+from exam_server.delivery import media
 from exam_server.lifecycle import clock_state, form_with_versions
 from exam_server.models import Answer, Attempt, ExamPart, RoomSession
 from exam_server.text import sanitize_html
@@ -25,12 +26,16 @@ def public_item(
     return {
         "position": position,
         "type": version_type,
-        "stem_html": sanitize_html(stem),
+        "stem_html": media.for_candidates(sanitize_html(stem)),
         "options": [
-            {"letter": LETTERS[index], "html": sanitize_html(by_id[option_id]["text"])}
+            {
+                "letter": LETTERS[index],
+                "html": media.for_candidates(sanitize_html(by_id[option_id]["text"])),
+            }
             for index, option_id in enumerate(option_order)
         ],
         "blanks": len(content.get("blanks", [])),
+        "audio": [f"/media/{sha256}" for sha256 in media.audio_of(content)],
     }
 
 
@@ -49,6 +54,13 @@ def paper(
         for form_item, version in form_with_versions(session, attempt.form_id)
     ]
     answers = session.scalars(select(Answer).where(Answer.attempt_id == attempt.id)).all()
+    used = media.plays_used(session, attempt.id)
+    for item in items:
+        if item["audio"]:
+            limit = part.audio_play_limit
+            item["plays_left"] = (
+                None if limit is None else max(0, limit - used.get(item["position"], 0))
+            )
     return {
         "attempt_id": attempt.id,
         "part": {"title": part.title, "position": part.position},

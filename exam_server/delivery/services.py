@@ -378,6 +378,20 @@ def _clean_change(change: Change, shape: tuple[str, int, int] | None) -> Any:
     return _clean_value(change, shape)
 
 
+def lock_own_attempt(
+    session: Session, attempt_id: int, candidate_id: int, terminal: str | None
+) -> Attempt:
+    """Lock an attempt in progress that belongs to this candidate on this terminal."""
+    attempt, candidate, room = _lock_attempt(session, attempt_id)
+    if attempt.candidate_id != candidate_id or attempt.state != "in_progress":
+        raise AttemptClosed()
+    if candidate.active_terminal != terminal:
+        raise TerminalReplaced()
+    if room.state == "paused":
+        raise RoomPaused()
+    return attempt
+
+
 def collect_if_due(session: Session, attempt_id: int, now: dt.datetime, grace_seconds: int) -> str:
     """Finalise an attempt whose time is over; return its state."""
     attempt, candidate, room = _lock_attempt(session, attempt_id)

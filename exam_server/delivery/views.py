@@ -5,7 +5,18 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -20,7 +31,7 @@ from exam_server.auth import (
 from exam_server.chain import receipt_code
 from exam_server.clock import seconds_left
 from exam_server.db import get_session
-from exam_server.delivery import autosave, services
+from exam_server.delivery import autosave, media, services
 from exam_server.delivery.errors import AttemptClosed, BadChange, DeliveryError
 from exam_server.delivery.forms import CandidateLoginForm, ConfirmForm, StartForm
 from exam_server.delivery.paper import paper, review_rows
@@ -254,6 +265,32 @@ def heartbeat(attempt_id: int):
         seconds_left=left if state == "in_progress" else 0,
         replaced=outcome == autosave.Outcome.REPLACED,
     )
+
+
+@bp.get("/media/<sha256>")
+@candidate_ids_required
+def media_file(sha256: str):
+    stored = media.candidate_file(get_session(), g.candidate_id, sha256)
+    if stored is None:
+        abort(404)
+    response = make_response(stored.data)
+    response.headers["Content-Type"] = stored.content_type
+    response.headers["Cache-Control"] = "no-store"  # nothing of the paper stays on the terminal
+    return response
+
+
+@bp.post("/api/attempts/<int:attempt_id>/plays/<int:position>")
+@candidate_ids_required
+def play(attempt_id: int, position: int):
+    session = get_session()
+    try:
+        attempt = services.lock_own_attempt(session, attempt_id, g.candidate_id, g.terminal)
+        left = media.grant_play(session, attempt, position, now())
+        session.commit()
+    except DeliveryError as exc:
+        session.rollback()
+        return _error_json(exc)
+    return jsonify(ok=True, plays_left=left)
 
 
 @bp.get("/exam/review")

@@ -4,7 +4,7 @@
 from exam_server.models import council as _council  # noqa: E402,F401
 from exam_server.models import proctor as _proctor  # noqa: E402,F401
 from exam_server.models.accounts import STAFF_ROLES, LoginThrottle, User
-from exam_server.models.attempts import Answer, AnswerEvent, Attempt, CandidateEntry
+from exam_server.models.attempts import Answer, AnswerEvent, Attempt, CandidateEntry, MediaPlay
 from exam_server.models.audit import AuditEntry
 from exam_server.models.bank import Item, ItemVersion, Subject, Topic
 from exam_server.models.exams import Candidate, Exam, ExamPart, Room, RoomSession, Shift
@@ -25,6 +25,7 @@ __all__ = [
     "Item",
     "ItemVersion",
     "LoginThrottle",
+    "MediaPlay",
     "Room",
     "RoomSession",
     "Shift",

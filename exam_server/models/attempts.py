@@ -96,3 +96,14 @@ class CandidateEntry(Base):
     late_entry_allowed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     late_entry_allowed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     late_entry_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class MediaPlay(Base):
+    """One granted play of a listening item's audio (parts may limit plays per item)."""
+
+    __tablename__ = "media_plays"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
+    position: Mapped[int] = mapped_column()
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -56,8 +56,25 @@ def upgrade() -> None:
             batch_op.f("ix_candidate_entries_candidate_id"), ["candidate_id"], unique=False
         )
 
+    op.create_table(
+        "media_plays",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("attempt_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["attempt_id"], ["attempts.id"], name=op.f("fk_media_plays_attempt_id_attempts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_media_plays")),
+    )
+    with op.batch_alter_table("media_plays", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_media_plays_attempt_id"), ["attempt_id"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("media_plays", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_media_plays_attempt_id"))
+    op.drop_table("media_plays")
     with op.batch_alter_table("candidate_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_candidate_entries_candidate_id"))
     op.drop_table("candidate_entries")

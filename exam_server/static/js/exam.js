@@ -79,6 +79,7 @@
     document.getElementById("stem").innerHTML = item.stem_html;  // sanitised on the server
     renderOptions(item);
     renderBlanks(item);
+    renderAudio(item);
     var flag = document.getElementById("flag");
     flag.setAttribute("aria-pressed", flags[item.position] ? "true" : "false");
     flag.classList.toggle("on", !!flags[item.position]);
@@ -111,6 +112,36 @@
       button.addEventListener("click", function () { choose(index); });
       box.appendChild(button);
     });
+  }
+  // Listening items: the server counts plays (the part may limit them) before each play.
+  function renderAudio(item) {
+    var box = document.getElementById("audio");
+    var player = document.getElementById("player");
+    player.pause();
+    player.removeAttribute("src");
+    box.hidden = !(item.audio && item.audio.length);
+    if (box.hidden) { return; }
+    document.getElementById("listen-label").textContent = text.listen;
+    var left = item.plays_left;
+    document.getElementById("plays-left").textContent =
+      left === null || left === undefined ? "" : (left > 0 ? format(text.plays_left, { n: left }) : text.no_plays_left);
+    document.getElementById("listen").disabled = left === 0;
+  }
+  function listen() {
+    var item = items[current];
+    if (locked || !item.audio || !item.audio.length) { return; }
+    post(config.plays_url + item.position).then(function (result) {
+      if (result.status !== 200) {
+        item.plays_left = 0;
+        renderAudio(item);
+        return;
+      }
+      item.plays_left = result.data.plays_left;
+      renderAudio(item);
+      var player = document.getElementById("player");
+      player.src = item.audio[0];
+      player.play();
+    }, goOffline);
   }
   function renderBlanks(item) {
     var box = document.getElementById("blanks");
@@ -336,6 +367,7 @@
   document.getElementById("prev").addEventListener("click", function () { go(current - 1); });
   document.getElementById("next").addEventListener("click", function () { go(current + 1); });
   document.getElementById("flag").addEventListener("click", toggleFlag);
+  document.getElementById("listen").addEventListener("click", listen);
   document.getElementById("review-link").addEventListener("click", function (event) {
     if (items[current].type === "fill_blank") { saveBlanks(); }
     if (pending.length) { event.preventDefault(); flush(); waitThenReview(); }
