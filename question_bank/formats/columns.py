@@ -105,6 +105,8 @@ DIFFICULTY_LABELS = {
     "en": {1: "easy", 2: "medium", 3: "hard"},
     "vi": {1: "Dễ", 2: "Trung bình", 3: "Khó"},
 }
+# Option titles that make a two-option QTI choice a true/false question.
+TRUE_FALSE_TITLES = {"true": True, "dung": True, "false": False, "sai": False}
 TRUE_WORDS = frozenset({"dung", "d", "true", "t", "yes", "y", "co"})
 FALSE_WORDS = frozenset({"sai", "s", "false", "f", "no", "n", "khong"})
 

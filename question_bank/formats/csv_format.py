@@ -41,7 +41,8 @@ def parse_csv(data: bytes, filename: str) -> ParseResult:
         text = decode_text(data)
     except ProblemError as exc:
         return ParseResult(errors=(exc.at(filename),))
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text.split("\n", 1)[0]))
+    delimiter = _delimiter(text.split("\n", 1)[0])
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
     rows: list[tuple[int, list[str]]] = []
     errors: list[ImportErrorRecord] = []
     number = 0

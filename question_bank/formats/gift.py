@@ -47,6 +47,7 @@ _PLACEHOLDER = {char: chr(0xE000 + index) for index, char in enumerate(_ESCAPED)
 _RESTORE = {ord(value): key for key, value in _PLACEHOLDER.items()}
 _FORMAT = re.compile(r"^\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
 _WEIGHT = re.compile(r"^%(-?\d+(?:[.,]\d+)?)%")
+_BAD_WEIGHT = re.compile(r"^%[^%]*%")
 _META_TOKEN = re.compile(r"\[([A-Za-z_]+):((?:\\.|[^\]\\])*)\]")
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 
@@ -230,9 +231,9 @@ def _weight(text: str, problems: list[Problem], default: float) -> tuple[float, 
         if not -100 <= value <= 100:
             problems.append(Problem("answers", msg.GIFT_WEIGHT_INVALID, {"value": found.group(0)}))
         return value / 100, text[found.end() :]
-    if re.match(r"^%[^%]*%", text):
-        bad = re.match(r"^%[^%]*%", text).group(0)
-        problems.append(Problem("answers", msg.GIFT_WEIGHT_INVALID, {"value": _restore(bad)}))
+    bad = _BAD_WEIGHT.match(text)
+    if bad:
+        problems.append(Problem("answers", msg.GIFT_WEIGHT_INVALID, {"value": _restore(bad[0])}))
     return default, text
 
 

@@ -48,6 +48,7 @@ _HTML_HINT = re.compile(
 )
 _IMG_SRC = re.compile(r'<img\b[^>]*?\ssrc="([^"]*)"')
 _WHITESPACE = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
 
 
 def nfc(text: str) -> str:
@@ -78,7 +79,11 @@ def sanitize_html(text: str) -> str:
 
 def plain_to_html(text: str) -> str:
     """Turn plain text into safe HTML (escaped, newlines as <br>)."""
-    escaped = html.escape(clean_plain(text), quote=False).replace("\n", "<br>")
+    plain = clean_plain(text)
+    escaped = html.escape(plain, quote=False).replace("\n", "<br>")
+    if _CONTROL.search(plain) is None:
+        # What nh3 would return for escaped text, without the cost of a parse.
+        return escaped.replace("\xa0", "&nbsp;")
     return sanitize_html(escaped)
 
 
@@ -156,4 +161,6 @@ def collect_media(texts: Iterable[str], extra: Iterable[str] = ()) -> tuple[str,
 
 def has_content(value: str) -> bool:
     """Return True if HTML shows some text or an image."""
+    if "<" not in value:
+        return bool(value.strip())
     return bool(html_to_plain(value)) or "<img" in value

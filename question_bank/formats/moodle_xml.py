@@ -37,6 +37,7 @@ from .records import (
     true_false_options,
 )
 from .safe_xml import Node, parse_xml
+from .safe_zip import safe_name
 from .validation import letter, validate_record
 
 PLUGINFILE = "@@PLUGINFILE@@/"
@@ -96,8 +97,10 @@ class _MoodleReader:
     def files(self, node: Node | None) -> list[str]:
         names = []
         for file_node in node.findall("file") if node is not None else []:
-            name = clean_plain(file_node.get("name"))
-            if not name or "/" in name or "\\" in name or name in (".", ".."):
+            base = clean_plain(file_node.get("name"))
+            folder = clean_plain(file_node.get("path") or "/").strip("/")
+            name = f"{folder}/{base}" if folder else base
+            if not base or "/" in base or not safe_name(name):
                 self.error(file_node.line, "media", msg.MEDIA_NAME_INVALID, name=name)
                 continue
             try:

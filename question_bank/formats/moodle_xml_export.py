@@ -56,8 +56,10 @@ def _text(parent: ET.Element, tag: str, value: str, fmt: str | None = "html") ->
 def _attach(element: ET.Element, names: list[str], media: Mapping[str, bytes]) -> None:
     for name in names:
         if name in media:
+            folder, _, base = name.rpartition("/")
+            path = f"/{folder}/" if folder else "/"
             file_element = ET.SubElement(
-                element, "file", {"name": name, "path": "/", "encoding": "base64"}
+                element, "file", {"name": base, "path": path, "encoding": "base64"}
             )
             file_element.text = base64.b64encode(media[name]).decode("ascii")
 

@@ -219,6 +219,7 @@ def _qb(parent: ET.Element, tag: str, text: str) -> None:
 def _resource_metadata(resource: ET.Element, record: QuestionRecord, unreferenced: list[str]):
     metadata = ET.SubElement(resource, _cp("metadata"))
     element = ET.SubElement(metadata, f"{{{QB_NAMESPACE}}}question")
+    _qb(element, "type", record.type)
     if record.category:
         _qb(element, "category", record.category)
     if record.difficulty is not None:

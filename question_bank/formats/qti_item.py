@@ -14,12 +14,13 @@ fixed="true" pins a choice. Every other interaction is reported unsupported.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import messages as msg
-from .columns import FALSE_WORDS, TRUE_WORDS
+from .columns import TRUE_FALSE_TITLES
 from .errors import Problem
 from .html_text import clean_plain, html_to_plain, sanitize_html
 from .metadata import fold
@@ -99,7 +100,7 @@ def _declarations(root: Node, problems: list[Problem]) -> dict[str, _Declaration
 
 
 def _is_sum_of_map_responses(rp: Node) -> bool:
-    rules = [child for child in rp.children]
+    rules = rp.children
     if len(rules) != 1 or rules[0].local != "setOutcomeValue":
         return False
     expression = rules[0].children
@@ -201,7 +202,9 @@ def _html(node: Node, resolve_src: Callable[[str], str], inner: bool = True) -> 
 
 
 def read_item(
-    root: Node, resolve_src: Callable[[str], str] = lambda src: src
+    root: Node,
+    resolve_src: Callable[[str], str] = lambda src: src,
+    detect_true_false: bool = True,
 ) -> tuple[QuestionRecord | None, list[Problem]]:
     """Return the item as a record (without category and tags) and its problems."""
     problems: list[Problem] = []
@@ -230,7 +233,8 @@ def read_item(
         fields = _text_entries(interactions, declarations, mode, problems)
     if fields is None or problems:
         return None, problems
-    return QuestionRecord(stem=stem, location=root.line, **fields), problems
+    record = QuestionRecord(stem=stem, location=root.line, **fields)
+    return (as_true_false(record) if detect_true_false else record), problems
 
 
 def _declaration(interaction: Node, declarations, problems) -> _Declaration | None:
@@ -284,17 +288,23 @@ def _choice(interaction, declarations, mode, resolve_src, problems) -> dict | No
         return None
     shuffle = (interaction.get("shuffle") or "false").strip().lower() == "true"
     texts = [_html(choice, resolve_src) for choice in choices]
-    if not multiple and len(texts) == 2:
-        words = [fold(html_to_plain(text)) for text in texts]
-        meanings = [w in TRUE_WORDS or (False if w in FALSE_WORDS else None) for w in words]
-        if sorted(meanings, key=str) == [False, True] and sorted(fractions) == [0.0, 1.0]:
-            true_index = meanings.index(True)
-            return {"type": TRUE_FALSE, "options": true_false_options(fractions[true_index] == 1.0)}
     options = tuple(
         Option(text, fraction, not shuffle or (choice.get("fixed") or "").lower() == "true")
         for choice, text, fraction in zip(choices, texts, fractions, strict=True)
     )
     return {"type": MULTIPLE_RESPONSE if multiple else SINGLE_CHOICE, "options": options}
+
+
+def as_true_false(record: QuestionRecord) -> QuestionRecord:
+    """Return a two-option single choice titled true/false as a true/false record."""
+    if record.type != SINGLE_CHOICE or len(record.options) != 2:
+        return record
+    meanings = [TRUE_FALSE_TITLES.get(fold(html_to_plain(o.text))) for o in record.options]
+    fractions = [option.fraction for option in record.options]
+    if sorted(meanings, key=str) != [False, True] or sorted(fractions) != [0.0, 1.0]:
+        return record
+    truth = fractions[meanings.index(True)] == 1.0
+    return dataclasses.replace(record, type=TRUE_FALSE, options=true_false_options(truth))
 
 
 def _text_entries(interactions, declarations, mode, problems) -> dict | None:

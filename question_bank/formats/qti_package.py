@@ -68,6 +68,8 @@ def _metadata(resource: Node | None) -> tuple[dict, list[str]]:
     for key in ("difficulty", "source", "match"):
         tags += [f"{key}:{value}" for value in values.get(key, [])]
     meta = read_metadata_tags(tags)
+    if values.get("type"):
+        found["type"] = values["type"][0]
     found.update(
         category=normalise_category((values.get("category") or [None])[0]),
         difficulty=meta.difficulty,
@@ -110,9 +112,10 @@ class _QtiReader:
             self.errors.append(ImportErrorRecord(label, root.line, "xml", msg.QTI_NOT_QTI))
             return
         resolve = _resolver(path) if path else (lambda src: src)
-        record, problems = read_item(tree, resolve)
+        overrides, extra_media = _metadata(resource)
+        stored_type = overrides.pop("type", None)
+        record, problems = read_item(tree, resolve, stored_type != "single_choice")
         if record is not None:
-            overrides, extra_media = _metadata(resource)
             if record.type != FILL_BLANK:
                 overrides.pop("match", None)
             texts = [record.stem, *(option.text for option in record.options)]

@@ -113,6 +113,8 @@ def parse_xml(data: bytes) -> Node:
         root = parser.close()
     except DefusedXmlException as exc:
         raise ProblemError(msg.XML_FORBIDDEN, field="xml") from exc
+    except (LookupError, UnicodeError) as exc:  # unknown or lying encoding declaration
+        raise ProblemError(msg.XML_MALFORMED, line=1, field="xml", line_number=1, column=0) from exc
     except ParseError as exc:
         line, column = getattr(exc, "position", (None, None))
         raise ProblemError(

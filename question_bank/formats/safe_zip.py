@@ -6,6 +6,7 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from . import messages as msg
@@ -48,8 +49,11 @@ class SafeZip:
     def read(self, name: str) -> bytes:
         """Return an entry's bytes, refusing to unpack more than the limits."""
         info = self.archive.getinfo(normalise(name))
-        with self.archive.open(info) as handle:
-            data = handle.read(MAX_ENTRY_BYTES + 1)
+        try:
+            with self.archive.open(info) as handle:
+                data = handle.read(MAX_ENTRY_BYTES + 1)
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
+            raise ProblemError(msg.ZIP_INVALID, field="file") from exc
         self.read_total += len(data)
         if len(data) > MAX_ENTRY_BYTES or self.read_total > MAX_TOTAL_BYTES:
             raise ProblemError(msg.ZIP_TOO_LARGE, field="file", limit=MAX_TOTAL_BYTES // 2**20)
