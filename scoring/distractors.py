@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -39,6 +40,11 @@ def group_size(n: int, share: float) -> int:
     return max(1, min(int(round_half_up(share * n, 0)), n // 2))
 
 
+def rank_by_total(totals: Sequence[float]) -> list[int]:
+    """Return candidate indexes by total, highest first; equal totals keep input order."""
+    return sorted(range(len(totals)), key=lambda i: -totals[i])
+
+
 def distractor_analysis(
     choices: Sequence[str | None],
     totals: Sequence[float],
@@ -46,6 +52,7 @@ def distractor_analysis(
     options: Sequence[str] = (),
     *,
     share: float = 0.27,
+    ranked: Sequence[int] | None = None,
 ) -> DistractorReport:
     """Compare option choices of the top and bottom 27 % of candidates by total score.
 
@@ -53,7 +60,8 @@ def distractor_analysis(
     Candidates are ranked by total, highest first; equal totals keep input order, so at a group
     boundary the earlier candidate goes to the upper group. Options are listed in the given
     order, then any other chosen ids sorted. With several key options, the key shares count
-    a candidate choosing any of them.
+    a candidate choosing any of them. `ranked` may pass rank_by_total(totals) when many items
+    share the same candidates and totals, so the ranking is computed once.
     """
     if len(choices) != len(totals):
         raise ValueError(f"{len(choices)} choices for {len(totals)} totals")
@@ -62,34 +70,38 @@ def distractor_analysis(
         raise ValueError(f"need at least 2 candidates, got {n}")
     keys = frozenset([key] if isinstance(key, str) else key)
     size = group_size(n, share)
-    ranked = sorted(range(n), key=lambda i: -totals[i])  # stable: ties keep input order
-    upper = [choices[i] for i in ranked[:size]]
-    lower = [choices[i] for i in ranked[-size:]]
+    if ranked is None:
+        ranked = rank_by_total(totals)
+    elif len(ranked) != n:
+        raise ValueError(f"a ranking of {len(ranked)} for {n} candidates")
+    upper = Counter(choices[i] for i in ranked[:size])
+    lower = Counter(choices[i] for i in ranked[-size:])
+    overall = Counter(choices)
 
-    seen = {c for c in choices if c is not None}
+    seen = {c for c in overall if c is not None}
     listed = list(dict.fromkeys(options))
     listed += sorted(seen.difference(listed))
 
-    def share_of(group: list[str | None], wanted: Collection[str | None]) -> float:
-        return sum(1 for c in group if c in wanted) / len(group)
+    def share_of(counts: Counter, wanted: Collection[str | None], size: int) -> float:
+        return sum(counts[c] for c in wanted) / size
 
     rows = tuple(
         OptionShare(
             option=option,
             is_key=option in keys,
-            upper=share_of(upper, {option}),
-            lower=share_of(lower, {option}),
-            overall=share_of(list(choices), {option}),
+            upper=share_of(upper, (option,), size),
+            lower=share_of(lower, (option,), size),
+            overall=share_of(overall, (option,), n),
         )
         for option in listed
     )
-    key_upper = share_of(upper, keys)
-    key_lower = share_of(lower, keys)
+    key_upper = share_of(upper, keys, size)
+    key_lower = share_of(lower, keys, size)
     return DistractorReport(
         group_size=size,
         options=rows,
-        omitted_upper=share_of(upper, {None}),
-        omitted_lower=share_of(lower, {None}),
+        omitted_upper=share_of(upper, (None,), size),
+        omitted_lower=share_of(lower, (None,), size),
         key_upper=key_upper,
         key_lower=key_lower,
         discrimination=key_upper - key_lower,

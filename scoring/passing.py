@@ -29,15 +29,32 @@ def score_part(scores: Sequence[ItemScore], rule: PassRule) -> PartResult:
     """
     if not scores:
         raise ValueError("a part needs at least one item score")
-    item_count = len(scores)
-    correct_count = sum(1 for s in scores if s.correct)
-    earned = max(math.fsum(s.earned for s in scores), 0.0)
-    maximum = math.fsum(s.maximum for s in scores)
+    return part_result(
+        item_count=len(scores),
+        answered_count=sum(1 for s in scores if s.answered),
+        correct_count=sum(1 for s in scores if s.correct),
+        earned_sum=math.fsum(s.earned for s in scores),
+        maximum=math.fsum(s.maximum for s in scores),
+        rule=rule,
+    )
+
+
+def part_result(
+    *,
+    item_count: int,
+    answered_count: int,
+    correct_count: int,
+    earned_sum: float,
+    maximum: float,
+    rule: PassRule,
+) -> PartResult:
+    """Build a part result from its totals (earned_sum exact, as math.fsum gives it)."""
+    earned = max(earned_sum, 0.0)
     share_correct = correct_count / item_count
     score_100 = percent_half_up(earned, maximum)
     return PartResult(
         item_count=item_count,
-        answered_count=sum(1 for s in scores if s.answered),
+        answered_count=answered_count,
         correct_count=correct_count,
         earned=earned,
         maximum=maximum,
