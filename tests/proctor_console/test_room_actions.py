@@ -1,16 +1,18 @@
-"""Room actions and the live grid: services and views."""
+"""Room actions (start, pause with a reason, resume, close) and the code envelope."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
 
-from exam_server.delivery import services as delivery
 from exam_server.models import AuditEntry, Form
+from exam_server.models.proctor import EnvelopeOpening
+from exam_server.passwords import hash_secret
 from proctor_console import services
-from proctor_console.queries import room_grid
+from proctor_console.errors import ConsoleRefused
 from tests.conftest import csrf_from
 from tests.factories import make_sitting, make_staff
+from tests.proctor_console.factories_proctor import mark_present, open_attempt, sign_in
 
 
 def test_starting_pausing_resuming_closing_a_room(db, clock):
@@ -22,16 +24,31 @@ def test_starting_pausing_resuming_closing_a_room(db, clock):
     clock.advance(minutes=5)
     services.change_room_state(db, room, "pause", proctor, clock.now, reason="power cut")
     clock.advance(minutes=3)
-    services.change_room_state(db, room, "resume", proctor, clock.now)
+    services.change_room_state(db, room, "resume", proctor, clock.now, reason="power back")
     assert room.paused_seconds == 180 and room.paused_at is None
-    with pytest.raises(services.RoomActionRefused):
+    with pytest.raises(ConsoleRefused):
         services.change_room_state(db, room, "start", proctor, clock.now)
-    actions = db.scalars(
-        select(AuditEntry.action).where(AuditEntry.target_id == room.id).order_by(AuditEntry.id)
+    entries = db.execute(
+        select(AuditEntry.action, AuditEntry.details, AuditEntry.actor_id)
+        .where(AuditEntry.target_id == room.id, AuditEntry.target_type == "room_session")
+        .order_by(AuditEntry.id)
     ).all()
-    assert actions == ["room_start", "room_pause", "room_resume"]
-    reason = db.scalar(select(AuditEntry.details).where(AuditEntry.action == "room_pause"))
-    assert reason == {"reason": "power cut"}
+    assert [e.action for e in entries] == ["room_start", "room_pause", "room_resume"]
+    assert entries[1].details == {"reason": "power cut"}
+    assert entries[2].details == {"reason": "power back"}
+    assert {e.actor_id for e in entries} == {proctor.id}
+
+
+@pytest.mark.parametrize("action", ["pause", "resume"])
+def test_pausing_or_resuming_needs_a_reason(db, clock, action):
+    sitting = make_sitting(db, clock.now, room_state="running")
+    proctor = make_staff(db, clock.now, "head_proctor")
+    if action == "resume":
+        services.change_room_state(db, sitting.room, "pause", proctor, clock.now, reason="noise")
+    state = sitting.room.state
+    with pytest.raises(ConsoleRefused):
+        services.change_room_state(db, sitting.room, action, proctor, clock.now, reason="   ")
+    assert sitting.room.state == state
 
 
 def test_a_room_without_stored_forms_cannot_start(db, clock):
@@ -43,7 +60,7 @@ def test_a_room_without_stored_forms_cannot_start(db, clock):
             db.delete(item)
         db.delete(form)
     db.flush()
-    with pytest.raises(services.RoomActionRefused):
+    with pytest.raises(ConsoleRefused):
         services.change_room_state(db, sitting.room, "start", proctor, clock.now)
 
 
@@ -51,50 +68,111 @@ def test_closing_the_room_collects_every_paper(db, clock):
     sitting = make_sitting(db, clock.now, room_state="running")
     proctor = make_staff(db, clock.now, "head_proctor")
     candidate, _ = sitting.candidates[0]
-    delivery.claim_terminal(db, candidate, "T1", clock.now)
-    attempt = delivery.start_next_part(db, candidate, clock.now)
+    attempt = open_attempt(db, candidate, clock.now)
     services.change_room_state(db, sitting.room, "close", proctor, clock.now)
     assert attempt.state == "finalised" and attempt.finalised_by == "staff"
 
 
-def test_the_grid_shows_each_seat(db, clock):
-    sitting = make_sitting(db, clock.now, room_state="running")
-    candidate, _ = sitting.candidates[0]
-    delivery.claim_terminal(db, candidate, "T1", clock.now)
-    attempt = delivery.start_next_part(db, candidate, clock.now)
-    delivery.save_changes(
+def shift_clock_sitting(db, clock):
+    sitting = make_sitting(db, clock.now, clock_mode="scheduled", candidates=3)
+    sitting.room.shift.session_code_hash = hash_secret("CA1CODE", 4)
+    db.flush()
+    return sitting
+
+
+def test_a_shift_clock_room_opens_only_after_the_envelope(db, clock):
+    sitting = shift_clock_sitting(db, clock)
+    head = make_staff(db, clock.now, "head_proctor")
+    room = sitting.room
+    with pytest.raises(ConsoleRefused):
+        services.change_room_state(db, room, "start", head, clock.now)
+    (first, _), (second, _), (third, _) = sitting.candidates
+    mark_present(db, room, first, head, clock.now)
+    mark_present(db, room, second, head, clock.now)
+    with pytest.raises(ConsoleRefused):  # a witness who is not checked in
+        services.record_envelope_opening(
+            db,
+            room,
+            witness_ids=(first.id, third.id),
+            seal_intact=True,
+            note="",
+            actor=head,
+            now=clock.now,
+        )
+    with pytest.raises(ConsoleRefused):  # the same candidate twice
+        services.record_envelope_opening(
+            db,
+            room,
+            witness_ids=(first.id, first.id),
+            seal_intact=True,
+            note="",
+            actor=head,
+            now=clock.now,
+        )
+    opening = services.record_envelope_opening(
         db,
-        attempt_id=attempt.id,
-        candidate_id=candidate.id,
-        terminal="T1",
-        changes=[delivery.Change(1, "answer", 1, [0]), delivery.Change(2, "answer", 2, [1])],
+        room,
+        witness_ids=(first.id, second.id),
+        seal_intact=True,
+        note="Niêm phong còn nguyên",
+        actor=head,
         now=clock.now,
-        grace_seconds=0,
     )
-    clock.advance(seconds=45)
-    tiles = {tile["sbd"]: tile for tile in room_grid(db, sitting.room, clock.now)}
-    mine = tiles[candidate.registration_number]
-    assert (
-        mine["state"] == "in_progress"
-        and mine["answered"] == 2
-        and mine["total"] == sitting.part.item_count
+    assert (opening.witness_1_id, opening.witness_2_id, opening.opened_by_id) == (
+        first.id,
+        second.id,
+        head.id,
     )
-    assert mine["contact_age"] == 45 and mine["stale"] is True
-    assert mine["seconds_left"] == 30 * 60 - 45
-    assert tiles[sitting.candidates[1][0].registration_number]["state"] == "not_started"
+    with pytest.raises(ConsoleRefused):  # only once
+        services.record_envelope_opening(
+            db,
+            room,
+            witness_ids=(first.id, second.id),
+            seal_intact=True,
+            note="",
+            actor=head,
+            now=clock.now,
+        )
+    services.change_room_state(db, room, "start", head, clock.now)
+    assert room.state == "running"
 
 
-def staff_sign_in(client, username, password="correct-horse-42"):
-    token = csrf_from(client.get("/staff/login").text)
-    return client.post(
-        "/staff/login", data={"csrf_token": token, "username": username, "password": password}
+def test_a_per_candidate_clock_room_starts_with_the_button(db, clock):
+    sitting = make_sitting(db, clock.now, clock_mode="per_candidate")
+    sitting.room.shift.session_code_hash = hash_secret("CA1CODE", 4)
+    head = make_staff(db, clock.now, "head_proctor")
+    services.change_room_state(db, sitting.room, "start", head, clock.now)
+    assert sitting.room.state == "running"
+
+
+def test_the_head_proctor_records_the_envelope_in_the_console(client, db, clock):
+    sitting = shift_clock_sitting(db, clock)
+    head = make_staff(db, clock.now, "head_proctor", username="gt1")
+    (first, _), (second, _), _third = sitting.candidates
+    mark_present(db, sitting.room, first, head, clock.now)
+    mark_present(db, sitting.room, second, head, clock.now)
+    sign_in(client, "gt1")
+    page = client.get(f"/proctor/rooms/{sitting.room.id}")
+    assert 'id="open-envelope"' in page.text
+    done = client.post(
+        f"/proctor/rooms/{sitting.room.id}/envelope",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "witness_1": first.id,
+            "witness_2": second.id,
+            "seal_intact": "y",
+            "note": "",
+        },
+        follow_redirects=True,
     )
+    assert "Hãy công bố mã ca thi" in done.text
+    assert db.scalar(select(EnvelopeOpening.room_session_id)) == sitting.room.id
 
 
 def test_a_head_proctor_starts_the_room_from_the_console(client, db, clock):
     sitting = make_sitting(db, clock.now)
     make_staff(db, clock.now, "head_proctor", username="gt1")
-    assert staff_sign_in(client, "gt1").status_code == 302
+    sign_in(client, "gt1")
     console = client.get(f"/proctor/exams/{sitting.exam.id}/rooms")
     assert console.status_code == 200
     done = client.post(
@@ -108,10 +186,46 @@ def test_a_head_proctor_starts_the_room_from_the_console(client, db, clock):
     assert client.get(f"/proctor/rooms/{sitting.room.id}/grid").json["state"] == "running"
 
 
+def test_a_pause_without_a_reason_is_refused_in_the_console(client, db, clock):
+    sitting = make_sitting(db, clock.now, room_state="running")
+    make_staff(db, clock.now, "proctor", username="gt2")
+    sign_in(client, "gt2")
+    page = client.get(f"/proctor/rooms/{sitting.room.id}")
+    token = csrf_from(page.text)
+    refused = client.post(
+        f"/proctor/rooms/{sitting.room.id}/action",
+        data={"csrf_token": token, "action": "pause", "reason": ""},
+        follow_redirects=True,
+    )
+    assert "Hãy nêu lý do" in refused.text
+    db.refresh(sitting.room)
+    assert sitting.room.state == "running"
+    client.post(
+        f"/proctor/rooms/{sitting.room.id}/action",
+        data={"csrf_token": token, "action": "pause", "reason": "Mất điện"},
+    )
+    db.refresh(sitting.room)
+    assert sitting.room.state == "paused"
+
+
+def test_a_proctor_may_pause_but_not_close_the_room(client, db, clock):
+    sitting = make_sitting(db, clock.now, room_state="running")
+    make_staff(db, clock.now, "proctor", username="gt2")
+    sign_in(client, "gt2")
+    page = client.get(f"/proctor/rooms/{sitting.room.id}")
+    assert f"room-{sitting.room.id}-pause" in page.text
+    assert f"room-{sitting.room.id}-close" not in page.text
+    refused = client.post(
+        f"/proctor/rooms/{sitting.room.id}/action",
+        data={"csrf_token": csrf_from(page.text), "action": "close"},
+    )
+    assert refused.status_code == 403
+
+
 def test_a_technician_watches_but_cannot_start_a_room(client, db, clock):
     sitting = make_sitting(db, clock.now)
     make_staff(db, clock.now, "technician", username="kt1")
-    staff_sign_in(client, "kt1")
+    sign_in(client, "kt1")
     console = client.get(f"/proctor/exams/{sitting.exam.id}/rooms")
     assert console.status_code == 200 and f"room-{sitting.room.id}-start" not in console.text
     refused = client.post(
@@ -123,5 +237,26 @@ def test_a_technician_watches_but_cannot_start_a_room(client, db, clock):
 
 def test_a_wrong_staff_password_is_refused(client, db, clock):
     make_staff(db, clock.now, "admin", username="boss")
-    page = staff_sign_in(client, "boss", "wrong-password-1")
+    token = csrf_from(client.get("/staff/login").text)
+    page = client.post(
+        "/staff/login",
+        data={"csrf_token": token, "username": "boss", "password": "wrong-password-1"},
+    )
     assert page.status_code == 401 and "không đúng" in page.text
+
+
+def test_an_action_returns_to_the_console_page_it_came_from(client, db, clock):
+    sitting = make_sitting(db, clock.now, room_state="running")
+    make_staff(db, clock.now, "head_proctor", username="gt1")
+    sign_in(client, "gt1")
+    listing = f"/proctor/exams/{sitting.exam.id}/rooms"
+    token = csrf_from(client.get(listing).text)
+    url = f"/proctor/rooms/{sitting.room.id}/action"
+    back = client.post(
+        url, data={"csrf_token": token, "action": "pause", "reason": "Ồn", "next": listing}
+    )
+    assert back.status_code == 302 and back.location == listing
+    elsewhere = client.post(
+        url, data={"csrf_token": token, "action": "resume", "reason": "Hết ồn", "next": "//x.org/"}
+    )
+    assert elsewhere.location == f"/proctor/rooms/{sitting.room.id}"
