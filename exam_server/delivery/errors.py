@@ -114,3 +114,11 @@ class ShiftNotStarted(DeliveryError):
     code = "shift_not_started"
     status = 409
     message = _l("The shift has not reached its programmed start time yet.")
+
+
+class CandidateSuspended(DeliveryError):
+    code = "candidate_suspended"
+    status = 403
+    message = _l(
+        "Your test has been stopped by a decision recorded in the room. Please see the proctor."
+    )

@@ -16,6 +16,7 @@ from exam_server.delivery import autosave
 from exam_server.delivery.errors import (
     AttemptClosed,
     BadChange,
+    CandidateSuspended,
     EntryClosed,
     EntryNotOpen,
     FormMissing,
@@ -40,10 +41,12 @@ from exam_server.models import (
     Form,
     RoomSession,
 )
+from exam_server.models.proctor import CheckIn, Sanction
 from exam_server.passwords import check_secret, dummy_hash, normalise_code
 from exam_server.text import nfc
 
 OPEN_EXAM_STATUSES = ("published", "in_progress")
+BARRING_SANCTIONS = ("suspension", "cancellation")  # they void the test and bar later parts
 MAX_BLANK_LENGTH = 500
 
 
@@ -131,6 +134,15 @@ def check_entry_window(
         return
     entry = _entry(session, candidate, room.shift_id)
     if entry is not None and entry.late_entry_allowed_at is not None:
+        return
+    # The proctor checked the candidate in late on the chair's recorded decision.
+    if session.scalar(
+        select(CheckIn.id).where(
+            CheckIn.candidate_id == candidate.id,
+            CheckIn.room_session_id == room.id,
+            CheckIn.late_decision_id.is_not(None),
+        )
+    ):
         return
     raise EntryClosed()
 
@@ -234,6 +246,12 @@ def start_next_part(session: Session, candidate: Candidate, now: dt.datetime) ->
             raise SessionCodeRequired()
     if room.state == "waiting":
         raise RoomNotStarted()
+    if session.scalar(
+        select(Sanction.id).where(
+            Sanction.candidate_id == candidate.id, Sanction.kind.in_(BARRING_SANCTIONS)
+        )
+    ):
+        raise CandidateSuspended()
     if room.state == "paused":
         raise RoomPaused()
     if room.state == "closed":

@@ -318,3 +318,27 @@ def test_all_attempts_of_a_candidate_are_listed_by_part(db, clock):
     sitting, candidate, attempt = started(db, clock)
     assert services.attempts_by_part(db, candidate.id) == {sitting.part.id: attempt}
     assert db.scalar(select(Attempt.id).where(Attempt.candidate_id == candidate.id)) == attempt.id
+
+
+def test_a_suspended_candidate_cannot_open_another_part(db, clock):
+    from exam_server.delivery.errors import CandidateSuspended
+    from exam_server.models.proctor import Sanction
+    from tests.factories import make_staff
+
+    sitting = make_sitting(db, clock.now, room_state="running")
+    candidate, _ = sitting.candidates[0]
+    proctor = make_staff(db, clock.now, "head_proctor")
+    db.add(
+        Sanction(
+            room_session_id=sitting.room.id,
+            candidate_id=candidate.id,
+            kind="suspension",
+            reason="phone",
+            witnesses="both proctors",
+            recorded_by_id=proctor.id,
+            recorded_at=clock.now,
+        )
+    )
+    db.flush()
+    with pytest.raises(CandidateSuspended):
+        services.start_next_part(db, candidate, clock.now)
