@@ -116,3 +116,18 @@ def _text(message) -> str:
     if isinstance(message.string, tuple):
         return message.string[0]
     return message.string or ""
+
+
+def test_no_string_is_translated_differently_in_two_catalogues():
+    """Babel merges the catalogues per request and the last one wins: keep them consistent."""
+    seen: dict[str, tuple[str, str]] = {}
+    conflicts = []
+    for package in packages_with_strings():
+        for message in _read(catalogue_path(package)):
+            if not message.id or isinstance(message.id, tuple):
+                continue
+            text = _text(message)
+            if message.id in seen and seen[message.id][1] != text:
+                conflicts.append((message.id, seen[message.id], (package, text)))
+            seen.setdefault(message.id, (package, text))
+    assert not conflicts, conflicts
