@@ -27,6 +27,13 @@ def create_app(
         TESTING=settings["ENV"] == "testing",
     )
 
+    if settings["PROXY_COUNT"]:
+        # Behind nginx the client's address (terminal binding, staff networks) is in
+        # X-Forwarded-For.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = settings["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     db.init_app(app)
     i18n.init_app(app, feature_catalogues())
     auth.init_app(app)

@@ -45,6 +45,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOGIN_OPENS_MINUTES", int, 60, "candidates may sign in this long before their shift"),
     Setting("STAFF_NETWORKS", str, "", "comma-separated networks (CIDR) allowed on staff pages"),
     Setting("MAX_UPLOAD_MB", int, 50, "largest upload accepted (imports, media)"),
+    Setting(
+        "PROXY_COUNT", int, 0, "reverse proxies in front (nginx: 1) whose X-Forwarded-For to trust"
+    ),
 )
 
 # Read by the test suite, not by the app; listed so a typo in other names still fails fast.

@@ -122,3 +122,11 @@ class CandidateSuspended(DeliveryError):
     message = _l(
         "Your test has been stopped by a decision recorded in the room. Please see the proctor."
     )
+
+
+class TerminalNotAllowed(DeliveryError):
+    code = "terminal_not_allowed"
+    status = 403
+    message = _l(
+        "This computer is not one of your room's exam terminals. Please sit at your assigned seat."
+    )

@@ -27,6 +27,7 @@ from exam_server.delivery.errors import (
     SessionCodeRequired,
     ShiftNotStarted,
     TerminalInUse,
+    TerminalNotAllowed,
     TerminalReplaced,
     TooManyTries,
     WrongSessionCode,
@@ -145,6 +146,14 @@ def check_entry_window(
     ):
         return
     raise EntryClosed()
+
+
+def check_terminal_address(candidate: Candidate, address: str | None) -> None:
+    """When the room lists its terminals' addresses, sign-ins come only from them."""
+    room = candidate.room_session
+    allowed = [ip for ip in (room.room.terminal_ips if room else []) or [] if ip]
+    if allowed and address not in allowed:
+        raise TerminalNotAllowed()
 
 
 def session_code_needed(session: Session, candidate: Candidate) -> bool:

@@ -65,6 +65,7 @@ def login():
                 current,
                 ThrottlePolicy.from_config(current_app.config),
             )
+            services.check_terminal_address(candidate, request.remote_addr)
             services.check_entry_window(
                 session, candidate, current, current_app.config["LOGIN_OPENS_MINUTES"]
             )

@@ -167,3 +167,17 @@ def test_the_heartbeat_resyncs_the_clock_and_collects_the_paper_at_the_deadline(
     db.refresh(attempt)
     assert attempt.finalised_by == "deadline"
     assert attempt.finalised_at == attempt.started_at + dt.timedelta(minutes=10)
+
+
+def test_a_room_that_binds_addresses_admits_only_its_terminals(client, db, clock):
+    sitting = make_sitting(db, clock.now)
+    sitting.room.room.terminal_ips = ["10.1.1.11", "10.1.1.12"]
+    db.commit()
+    candidate, code = sitting.candidates[0]
+    outside = {"environ_base": {"REMOTE_ADDR": "10.1.9.99"}}
+    token = csrf_from(client.get("/login", **outside).text)
+    data = {"csrf_token": token, "registration_number": candidate.registration_number, "access_code": code}
+    refused = client.post("/login", data=data, **outside)
+    assert refused.status_code == 403 and "không phải máy thi" in refused.text
+    inside = {"environ_base": {"REMOTE_ADDR": "10.1.1.12"}}
+    assert client.post("/login", data=data, **inside).status_code == 302
