@@ -13,14 +13,15 @@ import base64
 import hashlib
 import io
 import json
-import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from exam_server import signing
+from exam_server.signing import fingerprint, public_pem
 
 KEY_FILE = "council_signing_key.pem"
 MANIFEST = "manifest.json"
@@ -39,27 +40,11 @@ class BundleError(ValueError):
 
 def load_or_create_key(instance_path: str | Path) -> Ed25519PrivateKey:
     """Return the council's signing key, creating it (mode 600) on first use."""
-    path = Path(instance_path) / KEY_FILE
-    if path.exists():
-        return load_private_key(path)
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(pem)
-    return key
+    return _keys(signing.load_or_create_private_key, Path(instance_path) / KEY_FILE)
 
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    if not isinstance(key, Ed25519PrivateKey):
-        raise BundleError(f"{path} is not an Ed25519 private key")
-    return key
+    return _keys(signing.load_private_key, path)
 
 
 def trusted_public_key(instance_path: str | Path) -> Ed25519PublicKey | None:
@@ -69,22 +54,14 @@ def trusted_public_key(instance_path: str | Path) -> Ed25519PublicKey | None:
 
 
 def load_public_key(data: bytes) -> Ed25519PublicKey:
-    key = serialization.load_pem_public_key(data)
-    if not isinstance(key, Ed25519PublicKey):
-        raise BundleError("not an Ed25519 public key")
-    return key
+    return _keys(signing.public_key_from_pem, data)
 
 
-def public_pem(key: Ed25519PublicKey) -> bytes:
-    return key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-
-
-def fingerprint(key: Ed25519PublicKey) -> str:
-    """Return the SHA-256 of the raw public key, in hex (print it in the minutes)."""
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()
+def _keys(load, source):
+    try:
+        return load(source)
+    except signing.SigningKeyError as exc:
+        raise BundleError(str(exc)) from None
 
 
 # --- building ---------------------------------------------------------------------------------
