@@ -19,6 +19,14 @@ class Form(Base):
     part_id: Mapped[int] = mapped_column(ForeignKey("exam_parts.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10), default="main")  # main | spare
     seed: Mapped[int] = mapped_column(BigInteger)
+    # Pool mode: which of the part's K parallel forms this is (same seed, same content).
+    pool_index: Mapped[int | None] = mapped_column()
+    # Digest of the approved pool the form was drawn from, so a re-check can tell a
+    # changed bank from a changed form.
+    pool_hash: Mapped[str | None] = mapped_column(String(64))
+    # Items held back from this draw because they had reached the exposure limit; with the
+    # seed and the pool they rebuild the form exactly.
+    excluded_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     generated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
     items: Mapped[list[FormItem]] = relationship(order_by="FormItem.position")
@@ -29,7 +37,9 @@ class FormItem(Base):
     __table_args__ = (UniqueConstraint("form_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    form_id: Mapped[int] = mapped_column(ForeignKey("forms.id"), index=True)
+    # No separate index on form_id: the unique (form_id, position) index serves those look-ups,
+    # and one index less keeps storing a million form items fast.
+    form_id: Mapped[int] = mapped_column(ForeignKey("forms.id"))
     position: Mapped[int] = mapped_column()  # 1-based, as shown to the candidate
     item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"), index=True)
     option_order: Mapped[list[str]] = mapped_column(JSON)  # option ids in display order

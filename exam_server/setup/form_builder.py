@@ -1,10 +1,23 @@
-"""Pure form assembly: draw a blueprint from a pool with a recorded seed."""
+"""Pure form assembly: draw a blueprint from a pool with a recorded seed.
+
+Everything here is a function of (pool, blueprint, seed, settings): the same inputs always give
+the same form, which is how a stored form is re-checked from its seed. No database, no clock.
+"""
 
 from __future__ import annotations
 
+import bisect
+import functools
+import hashlib
+import itertools
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+# Options up to this many free positions get all their orders precomputed (6! = 720):
+# picking one is a single random draw, which keeps 10,000 forms within the time budget.
+PRECOMPUTED_FREE_OPTIONS = 6
 
 
 @dataclass(frozen=True)
@@ -12,6 +25,8 @@ class PoolItem:
     version_id: int
     option_ids: tuple[str, ...]
     pinned_ids: frozenset[str]
+    # Share of candidates answering correctly (item statistics), when known.
+    facility: float | None = None
 
 
 @dataclass(frozen=True)
@@ -22,11 +37,18 @@ class BlueprintCell:
     points: float
 
 
-@dataclass(frozen=True)
-class DrawnItem:
+class DrawnItem(NamedTuple):
     version_id: int
     option_order: tuple[str, ...]
     points: float
+
+
+@dataclass(frozen=True)
+class Fairness:
+    """Keep a form's expected score (sum of points × facility) within target ± tolerance."""
+
+    target: float
+    tolerance: float
 
 
 class BlueprintShortfall(ValueError):
@@ -42,6 +64,100 @@ class BlueprintShortfall(ValueError):
         self.available = available
 
 
+class FairnessUnreachable(ValueError):
+    """No swap within the blueprint brings the form's expected score into tolerance."""
+
+    def __init__(self, expected: float, target: float, tolerance: float):
+        super().__init__(
+            f"expected score {expected:.2f} cannot come within {tolerance:.2f} of {target:.2f}"
+        )
+        self.expected = expected
+        self.target = target
+        self.tolerance = tolerance
+
+
+@dataclass
+class PreparedPool:
+    """A pool sorted once, with every item's possible option orders, reused for many forms."""
+
+    cells: dict[tuple[int, int], tuple[PoolItem, ...]]
+    orders: dict[int, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    by_facility: dict[tuple[int, int], tuple[PoolItem, ...]] = field(default_factory=dict)
+
+    def get(self, key: tuple[int, int], default=()):
+        return self.cells.get(key, default)
+
+
+def _orders(item: PoolItem) -> tuple[tuple[str, ...], ...]:
+    return _orders_of(item.option_ids, item.pinned_ids)
+
+
+@functools.lru_cache(maxsize=4096)
+def _orders_of(
+    option_ids: tuple[str, ...], pinned_ids: frozenset[str]
+) -> tuple[tuple[str, ...], ...]:
+    """Every order of the options with pinned ones in place (most items share their ids)."""
+    free = [i for i, option in enumerate(option_ids) if option not in pinned_ids]
+    if len(free) > PRECOMPUTED_FREE_OPTIONS:
+        return ()
+    result = []
+    for perm in itertools.permutations(free):
+        order = list(option_ids)
+        for slot, source in zip(free, perm, strict=True):
+            order[slot] = option_ids[source]
+        result.append(tuple(order))
+    return tuple(result)
+
+
+def _sample(random_draw, population: Sequence[PoolItem], count: int) -> list[PoolItem]:
+    """Draw `count` distinct items, uniformly, from one random() stream (fast and stable)."""
+    size = len(population)
+    if count * 3 > size:
+        # Dense draws: a partial Fisher–Yates shuffle over a copy.
+        pool = list(population)
+        for i in range(count):
+            j = i + int(random_draw() * (size - i))
+            pool[i], pool[j] = pool[j], pool[i]
+        return pool[:count]
+    seen: set[int] = set()
+    chosen = []
+    while len(chosen) < count:
+        j = int(random_draw() * size)
+        if j not in seen:
+            seen.add(j)
+            chosen.append(population[j])
+    return chosen
+
+
+def _shuffle(random_draw, items: list) -> None:
+    """Fisher–Yates shuffle driven by random() (one call per position)."""
+    for i in range(len(items) - 1, 0, -1):
+        j = int(random_draw() * (i + 1))
+        items[i], items[j] = items[j], items[i]
+
+
+def prepare_pool(pool: Mapping[tuple[int, int], Sequence[PoolItem]] | PreparedPool) -> PreparedPool:
+    """Sort each cell by version id so a draw depends only on the seed and the pool's content."""
+    if isinstance(pool, PreparedPool):
+        return pool
+    cells = {key: tuple(sorted(items, key=lambda p: p.version_id)) for key, items in pool.items()}
+    orders = {item.version_id: _orders(item) for items in cells.values() for item in items}
+    by_facility = {
+        key: tuple(sorted(items, key=lambda p: (p.facility or 0.0, p.version_id)))
+        for key, items in cells.items()
+    }
+    return PreparedPool(cells, orders, by_facility)
+
+
+def pool_digest(pool: PreparedPool) -> str:
+    """Return a digest of the pool's content (which versions, with which facility, per cell)."""
+    digest = hashlib.sha256()
+    for key in sorted(pool.cells):
+        for item in pool.cells[key]:
+            digest.update(f"{key[0]}:{key[1]}:{item.version_id}:{item.facility!r};".encode())
+    return digest.hexdigest()
+
+
 def shuffle_options(
     option_ids: Sequence[str], pinned: frozenset[str], rng: random.Random
 ) -> tuple[str, ...]:
@@ -52,34 +168,101 @@ def shuffle_options(
     return tuple(option if option in pinned else next(moving) for option in option_ids)
 
 
+def expected_points(items: Sequence[PoolItem], points: float) -> float:
+    return sum((item.facility or 0.0) for item in items) * points
+
+
 def build_form(
-    pool: Mapping[tuple[int, int], Sequence[PoolItem]],
+    pool: Mapping[tuple[int, int], Sequence[PoolItem]] | PreparedPool,
     blueprint: Sequence[BlueprintCell],
     seed: int,
     *,
     shuffle_items: bool,
     shuffle_option_order: bool,
+    fairness: Fairness | None = None,
+    excluded: frozenset[int] = frozenset(),
 ) -> list[DrawnItem]:
     """Draw exactly the blueprint's counts, without repeats; same seed, same form.
 
-    Pools are sorted by version id first, so the result depends only on the seed and
-    the pool's content, never on query order.
+    With `fairness`, items are then swapped within their own cell (so the blueprint stays
+    exact) until the form's expected score is within tolerance of the target. `excluded`
+    versions (held back by exposure control) are never drawn.
     """
+    prepared = prepare_pool(pool)
+    keys = [(cell.topic_id, cell.difficulty) for cell in blueprint]
+    if len(set(keys)) != len(keys):
+        raise ValueError("a blueprint lists the same topic and difficulty twice")
     rng = random.Random(seed)
-    drawn: list[DrawnItem] = []
-    for cell in blueprint:
-        candidates = sorted(
-            pool.get((cell.topic_id, cell.difficulty), ()), key=lambda p: p.version_id
-        )
+    random_draw = rng.random
+    picked: list[list[PoolItem]] = []
+    for cell, key in zip(blueprint, keys, strict=True):
+        candidates = prepared.cells.get(key, ())
+        if excluded:
+            candidates = [p for p in candidates if p.version_id not in excluded]
         if len(candidates) < cell.count:
             raise BlueprintShortfall(cell.topic_id, cell.difficulty, cell.count, len(candidates))
-        for item in rng.sample(candidates, cell.count):
-            order = (
-                shuffle_options(item.option_ids, item.pinned_ids, rng)
-                if shuffle_option_order
-                else item.option_ids
-            )
-            drawn.append(DrawnItem(item.version_id, order, cell.points))
+        picked.append(_sample(random_draw, candidates, cell.count))
+    if fairness is not None:
+        _repair(prepared, blueprint, keys, picked, fairness, excluded)
+    drawn: list[DrawnItem] = []
+    append = drawn.append
+    all_orders = prepared.orders
+    for cell, items in zip(blueprint, picked, strict=True):
+        points = cell.points
+        for item in items:
+            if not shuffle_option_order or not item.option_ids:
+                order = item.option_ids
+            else:
+                orders = all_orders.get(item.version_id) or _orders(item)
+                if orders:
+                    order = orders[int(random_draw() * len(orders))]
+                else:
+                    order = shuffle_options(item.option_ids, item.pinned_ids, rng)
+            append(DrawnItem(item.version_id, order, points))
     if shuffle_items:
-        rng.shuffle(drawn)
+        _shuffle(random_draw, drawn)
     return drawn
+
+
+def _repair(
+    prepared: PreparedPool,
+    blueprint: Sequence[BlueprintCell],
+    keys: Sequence[tuple[int, int]],
+    picked: list[list[PoolItem]],
+    fairness: Fairness,
+    excluded: frozenset[int],
+) -> None:
+    """Swap items within cells, greedily and deterministically, towards the target."""
+    expected = sum(
+        expected_points(items, cell.points) for cell, items in zip(blueprint, picked, strict=True)
+    )
+    for _ in range(2 * sum(cell.count for cell in blueprint) + 1):
+        if abs(expected - fairness.target) <= fairness.tolerance:
+            return
+        need = fairness.target - expected
+        best: tuple[float, int, int, int, PoolItem, PoolItem] | None = None
+        for index, (cell, key) in enumerate(zip(blueprint, keys, strict=True)):
+            if cell.points <= 0 or not picked[index]:
+                continue
+            chosen = {item.version_id for item in picked[index]} | excluded
+            rest = [p for p in prepared.by_facility.get(key, ()) if p.version_id not in chosen]
+            if not rest:
+                continue
+            facilities = [p.facility or 0.0 for p in rest]
+            for out in picked[index]:
+                wanted = (out.facility or 0.0) + need / cell.points
+                at = bisect.bisect_left(facilities, wanted)
+                for k in (at - 1, at):
+                    if 0 <= k < len(rest):
+                        delta = cell.points * (facilities[k] - (out.facility or 0.0))
+                        option = (abs(need - delta), index, out.version_id, rest[k].version_id)
+                        if best is None or option < best[:4]:
+                            best = (*option, out, rest[k])
+        if best is None or best[0] >= abs(need) - 1e-12:
+            break
+        _, index, _, _, out, incoming = best
+        cell = blueprint[index]
+        picked[index][picked[index].index(out)] = incoming
+        expected += cell.points * ((incoming.facility or 0.0) - (out.facility or 0.0))
+    if abs(expected - fairness.target) > fairness.tolerance:
+        raise FairnessUnreachable(expected, fairness.target, fairness.tolerance)
