@@ -37,7 +37,9 @@ FLOAT_TOLERANCE = 1e-9
 # How many attempts are loaded (with their events and answers) per round trip.
 BATCH = 200
 ANSWER_KINDS = ("answer", "flag")
-KNOWN_KINDS = ("start", "answer", "flag", "submit", "finalise")
+KNOWN_KINDS = ("start", "answer", "flag", "submit", "finalise", "void")
+# The proctor console voids an attempt (a retake, a suspension) after collecting it, or bars a
+# part never started with a lone "void" event; nothing may follow a void.
 RESULT_FIELDS = (
     ("correct_count", "correct_count"),
     ("answered_count", "answered_count"),
@@ -205,11 +207,22 @@ def check_lifecycle(attempt: Attempt, events: Sequence[AnswerEvent]) -> list[Mis
     if final:
         last_ordinal = final[0].ordinal
         for event in events:
-            if event.ordinal > last_ordinal:
+            closing_void = event.kind == "void" and event.ordinal == last_ordinal + 1
+            if event.ordinal > last_ordinal and not (closing_void and event is events[-1]):
                 found.append(Mismatch(attempt.id, "after_final", None, event.kind, event.ordinal))
     elif attempt.state == "finalised":
         found.append(Mismatch(attempt.id, "no_finalise", "finalise", None))
     return found
+
+
+def never_started(attempt: Attempt, events: Sequence[AnswerEvent]) -> bool:
+    """A voided attempt whose only event is the void that barred it."""
+    return (
+        attempt.state == "voided"
+        and len(events) == 1
+        and events[0].kind == "void"
+        and bool((events[0].payload or {}).get("not_started"))
+    )
 
 
 def check_start_seed(attempt: Attempt, events: Sequence[AnswerEvent], form: Form) -> list:
@@ -371,6 +384,8 @@ def verify_attempt_rows(
 ) -> list[Mismatch]:
     """Check one attempt from its rows (events sorted by ordinal)."""
     found = check_chain(attempt, events)
+    if never_started(attempt, events):
+        return found  # a part barred by a sanction: no answers, no score to recompute
     found += check_lifecycle(attempt, events)
     if form is None:
         found.append(Mismatch(attempt.id, "form_missing", attempt.form_id, None))

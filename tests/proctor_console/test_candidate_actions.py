@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from exam_server.clock import seconds_left
 from exam_server.delivery import services as delivery
-from exam_server.delivery.errors import AttemptClosed, NothingToStart
+from exam_server.delivery.errors import AttemptClosed, CandidateSuspended, NothingToStart
 from exam_server.lifecycle import clock_state
 from exam_server.models import AnswerEvent, Attempt, AuditEntry, Form
 from exam_server.models.proctor import (
@@ -280,7 +280,7 @@ def test_suspension_stops_the_test_and_bars_the_parts_not_taken(db, clock):
     assert barred.state == "voided"
     payload = db.scalar(select(AnswerEvent.payload).where(AnswerEvent.attempt_id == barred.id))
     assert payload == {"reason": "suspension", "sanction": record.id, "not_started": True}
-    with pytest.raises(NothingToStart):
+    with pytest.raises(CandidateSuspended):  # the terminal says why, not just "finished"
         delivery.start_next_part(db, candidate, clock.now)
     with pytest.raises(AttemptClosed):
         answer(db, attempt, candidate, [2], clock.now)
@@ -376,3 +376,35 @@ def test_the_head_proctor_extends_time_and_orders_a_retake_in_the_page(client, d
     assert retake.mode == "same_shift" and retake.new_attempt_id is not None
     timeline = done.text[done.text.index('id="timeline"') :]
     assert "Máy hỏng" in timeline and "Máy chậm" in timeline
+
+
+def test_an_exam_with_a_suspension_and_a_barred_part_still_verifies(db, clock):
+    """The council's audit accepts the proctor's void events, and only where they belong."""
+    from exam_server.audit_verify import verify_exam
+    from exam_server.models import ExamPart
+    from exam_server.setup.forms import generate_forms
+
+    sitting, head = running(db, clock)
+    second_part = ExamPart(
+        exam_id=sitting.exam.id,
+        position=2,
+        subject_id=sitting.part.subject_id,
+        title="Part two",
+        item_count=sitting.part.item_count,
+        duration_minutes=30,
+        allowed_types=sitting.part.allowed_types,
+        blueprint=sitting.part.blueprint,
+    )
+    db.add(second_part)
+    db.flush()
+    db.expire(sitting.exam, ["parts"])
+    sitting.exam.status = "draft"
+    generate_forms(db, sitting.exam, clock.now)
+    sitting.exam.status = "published"
+    candidate, _ = sitting.candidates[0]
+    attempt = open_attempt(db, candidate, clock.now)
+    answer(db, attempt, candidate, [1], clock.now)
+    sanction(db, candidate, head, clock, "suspension")
+    db.flush()
+    report = verify_exam(db, sitting.exam)
+    assert report.ok, report
