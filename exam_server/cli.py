@@ -148,7 +148,7 @@ DEMO_STAFF = (("admin", "Quản trị viên", "admin"), ("giamthi1", "Giám th�
 def demo_command(candidates: int, logins_file: str | None) -> None:
     """Create or refresh the demo: sample bank, pilot exam, one room, 20 candidates."""
     from exam_server.demo.scale import add_candidates
-    from exam_server.demo.seed import create_demo
+    from exam_server.demo.seed import assign_room_staff, create_demo
 
     migrate.upgrade(database().engine)
     session = _session()
@@ -180,6 +180,8 @@ def demo_command(candidates: int, logins_file: str | None) -> None:
         if candidates > len(result.candidates):
             exam = session.get(Exam, result.exam_id)
             result.candidates.extend(add_candidates(session, exam, candidates, now, rounds))
+        head = session.scalar(select(User).where(User.username == "giamthi1"))
+        assign_room_staff(session, result.exam_id, head.id)
         session.commit()
     finally:
         session.close()

@@ -18,7 +18,7 @@ CONSOLE_ROLES = ("admin", *ROOM_STAFF_ROLES, *WATCH_ONLY_ROLES)
 
 # Until every room has its staff assigned, a room with nobody assigned stays open to all room
 # staff (the demo and rooms set up before assignments existed). Set False to be strict.
-UNSTAFFED_ROOMS_OPEN_TO_ROOM_STAFF = True
+UNSTAFFED_ROOMS_OPEN_TO_ROOM_STAFF = False
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     "admin": frozenset(

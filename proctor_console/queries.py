@@ -16,9 +16,9 @@ from exam_server.lifecycle import clock_state
 from exam_server.models import Answer, Attempt, Candidate, ExamPart, RoomSession, Shift, User
 from exam_server.models.exams import RoomStaff
 from exam_server.models.proctor import STOPPING_SANCTIONS, CheckIn, Sanction
+from proctor_console import access
 from proctor_console.access import (
     ROOM_STAFF_ROLES,
-    UNSTAFFED_ROOMS_OPEN_TO_ROOM_STAFF,
     WATCH_ONLY_ROLES,
 )
 from proctor_console.services import terminal_short
@@ -68,7 +68,8 @@ def rooms_visible_to(session: Session, user: User, exam_id: int | None = None) -
     return [
         room
         for room in rooms
-        if room.id in assigned or (UNSTAFFED_ROOMS_OPEN_TO_ROOM_STAFF and room.id not in staffed)
+        if room.id in assigned
+        or (access.UNSTAFFED_ROOMS_OPEN_TO_ROOM_STAFF and room.id not in staffed)
     ]
 
 

@@ -7,18 +7,13 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exam_server.models import (
-    Answer,
-    AnswerEvent,
-    Attempt,
     Candidate,
     Exam,
     ExamPart,
-    Form,
-    FormItem,
     Item,
     ItemVersion,
     Room,
@@ -27,6 +22,8 @@ from exam_server.models import (
     Subject,
     Topic,
 )
+from exam_server.models.exams import RoomStaff
+from exam_server.ops.wipe import delete_exam_rows
 from exam_server.passwords import generate_code, hash_secret
 from exam_server.setup.forms import generate_forms
 from exam_server.text import nfc, plain_to_html
@@ -162,25 +159,17 @@ def _content(raw: dict) -> dict:
 
 
 def remove_exam(session: Session, code: str) -> None:
-    """Delete an exam and everything hanging from it (the demo is refreshed this way)."""
+    """Delete an exam and everything hanging from it (the demo is refreshed this way).
+
+    The rows are found by following foreign keys from the exam, so room records, decisions
+    and anything added later go too.
+    """
     exam = session.scalar(select(Exam).where(Exam.code == code))
     if exam is None:
         return
-    candidate_ids = select(Candidate.id).where(Candidate.exam_id == exam.id)
-    attempt_ids = select(Attempt.id).where(Attempt.candidate_id.in_(candidate_ids))
-    form_ids = select(Form.id).where(Form.candidate_id.in_(candidate_ids))
-    shift_ids = select(Shift.id).where(Shift.exam_id == exam.id)
-    session.execute(delete(AnswerEvent).where(AnswerEvent.attempt_id.in_(attempt_ids)))
-    session.execute(delete(Answer).where(Answer.attempt_id.in_(attempt_ids)))
-    session.execute(delete(Attempt).where(Attempt.candidate_id.in_(candidate_ids)))
-    session.execute(delete(FormItem).where(FormItem.form_id.in_(form_ids)))
-    session.execute(delete(Form).where(Form.candidate_id.in_(candidate_ids)))
-    session.execute(delete(Candidate).where(Candidate.exam_id == exam.id))
-    session.execute(delete(RoomSession).where(RoomSession.shift_id.in_(shift_ids)))
-    session.execute(delete(Shift).where(Shift.exam_id == exam.id))
-    session.execute(delete(ExamPart).where(ExamPart.exam_id == exam.id))
-    session.execute(delete(Exam).where(Exam.id == exam.id))
     session.flush()
+    session.expunge(exam)
+    delete_exam_rows(session.connection(), exam.id)
 
 
 def _blueprint(session: Session, subject: Subject) -> list[dict]:
@@ -269,3 +258,17 @@ def create_demo(session: Session, now: dt.datetime, code_rounds: int) -> DemoRes
     generate_forms(session, exam, now)
     exam.status = "published"
     return result
+
+
+def assign_room_staff(
+    session: Session, exam_id: int, user_id: int, role: str = "head_proctor"
+) -> None:
+    """Put one staff member on duty in every room of the exam (the demo's head proctor)."""
+    rooms = session.scalars(
+        select(RoomSession)
+        .join(Shift, Shift.id == RoomSession.shift_id)
+        .where(Shift.exam_id == exam_id)
+    ).all()
+    for room in rooms:
+        session.add(RoomStaff(room_session_id=room.id, user_id=user_id, role=role))
+    session.flush()

@@ -71,10 +71,7 @@ def wipe_exam(
     _same_as_archive(scope, check)
     report = WipeReport(exam.code)
     subject_ids = {part["subject_id"] for part in scope.owned.get("exam_parts", [])}
-    tables = metadata().tables
-    for table in reversed(exam_tables()):
-        report.deleted[table.name] = _delete(connection, table, scope.owned.get(table.name, []))
-    report.deleted[AUDIT] = _delete(connection, tables[AUDIT], scope.audit)
+    report.deleted = delete_scope(connection, scope)
     if bank:
         report.bank_deleted = _wipe_bank(connection, subject_ids)
     after = exam_scope(connection, exam.id, references=False).counts()
@@ -140,6 +137,20 @@ def _same_as_archive(scope, check: ArchiveCheck) -> None:
             + ", ".join(differing)
             + "): make a new archive, verify it, then wipe"
         )
+
+
+def delete_scope(connection: Connection, scope) -> dict[str, int]:
+    """Delete every row of an exam's scope, children first; return the count per table."""
+    deleted = {}
+    for table in reversed(exam_tables()):
+        deleted[table.name] = _delete(connection, table, scope.owned.get(table.name, []))
+    deleted[AUDIT] = _delete(connection, metadata().tables[AUDIT], scope.audit)
+    return deleted
+
+
+def delete_exam_rows(connection: Connection, exam_id: int) -> dict[str, int]:
+    """Delete an exam and everything that hangs from it, without an archive (drafts, demos)."""
+    return delete_scope(connection, exam_scope(connection, exam_id, references=False))
 
 
 def _delete(connection: Connection, table: sa.Table, rows: list[Row]) -> int:

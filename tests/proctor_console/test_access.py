@@ -26,8 +26,8 @@ def three_rooms(db, clock):
 def test_room_staff_see_only_their_rooms(db, clock):
     a, b, c, ours, other = three_rooms(db, clock)
     seen = {room.id for room in rooms_visible_to(db, ours)}
-    # Room C has nobody assigned yet: it stays open to room staff until setup assigns it.
-    assert seen == {a.room.id, c.room.id}
+    # Room C has nobody assigned: room staff see only the rooms they are on duty in.
+    assert seen == {a.room.id}
     assert b.room.id in {room.id for room in rooms_visible_to(db, other)}
     assert a.room.id not in {room.id for room in rooms_visible_to(db, other)}
     supervisor = make_staff(db, clock.now, "supervisor")
@@ -109,7 +109,8 @@ def test_the_supervision_board_reads_everything_and_changes_nothing(client, db, 
 
 def test_a_technician_moves_terminals_and_never_sees_questions_or_keys(client, db, clock):
     sitting = make_sitting(db, clock.now, room_state="running")
-    make_staff(db, clock.now, "technician", username="kt1")
+    technician = make_staff(db, clock.now, "technician", username="kt1")
+    assign(db, sitting.room, technician, role="technician")
     candidate, _ = sitting.candidates[0]
     attempt = open_attempt(db, candidate, clock.now)
     sign_in(client, "kt1")
