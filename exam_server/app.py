@@ -85,7 +85,7 @@ def feature_catalogues() -> list[str]:
 # bank and the council's work; the isolated exam server only runs shifts from a sealed package.
 ROLE_FEATURES = {
     "office": {"staff", "setup", "bank", "council"},
-    "exam": {"staff", "setup", "delivery", "proctor", "council"},
+    "exam": {"staff", "setup", "delivery", "proctor"},
     "combined": {"staff", "setup", "delivery", "proctor", "bank", "council"},
 }
 

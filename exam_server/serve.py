@@ -40,6 +40,10 @@ def serve(app: Flask, *, host: str, port: int, workers: int | None, threads: int
         "threads": threads,
         "timeout": 60,
         "graceful_timeout": 20,
+        # Terminals pause between answers: keep their connections open longer than that.
+        "keepalive": 75,
+        # One control socket per user would be shared by every server on the machine.
+        "control_socket_disable": True,
         "accesslog": "-",
         "post_fork": _post_fork,
     }

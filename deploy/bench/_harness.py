@@ -30,7 +30,10 @@ DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/exam_bench"
 
 def line(name: str, figure: float, budget: float, passed: bool, unit_note: str = "") -> None:
     """Print the one line deploy/bench/run collects."""
-    print(f"BENCH {name} {figure:.3f} {budget:g} {'PASS' if passed else 'FAIL'}{unit_note}", flush=True)
+    print(
+        f"BENCH {name} {figure:.3f} {budget:g} {'PASS' if passed else 'FAIL'}{unit_note}",
+        flush=True,
+    )
 
 
 def free_port() -> int:
@@ -113,15 +116,26 @@ def start_app(
     }
     logins_file = workdir / "logins.json"
     subprocess.run(
-        [str(BIN / "examctl"), "demo", "--candidates", str(candidates), "--logins-file", str(logins_file)],
-        env=env, check=True, stdout=subprocess.DEVNULL,
+        [
+            str(BIN / "examctl"),
+            "demo",
+            "--candidates",
+            str(candidates),
+            "--logins-file",
+            str(logins_file),
+        ],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     port = free_port()
     command = [str(BIN / "examctl"), "run", "--port", str(port)]
     if workers:
         command += ["--workers", str(workers)]
     with open(workdir / "server.log", "w") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     url = f"http://127.0.0.1:{port}"
     wait_ready(url + "/login", process)
     return Server(url, env, process, json.loads(logins_file.read_text()), workdir)
@@ -131,11 +145,26 @@ def start_bare(workers: int) -> tuple[str, subprocess.Popen]:
     """Serve deploy/bench/bare_app.py with the same gunicorn settings as `examctl run`."""
     port = free_port()
     command = [
-        str(BIN / "gunicorn"), "--chdir", str(Path(__file__).parent), "--workers", str(workers),
-        "--worker-class", "gthread", "--threads", "16", "--bind", f"127.0.0.1:{port}",
-        "--timeout", "60", "--log-level", "warning", "bare_app:app",
+        str(BIN / "gunicorn"),
+        "--chdir",
+        str(Path(__file__).parent),
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        "16",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--timeout",
+        "60",
+        "--log-level",
+        "warning",
+        "bare_app:app",
     ]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     url = f"http://127.0.0.1:{port}"
     wait_ready(url + "/bare", process)
     return url, process
@@ -147,8 +176,11 @@ def start_rooms(server: Server) -> None:
     page = staff.get(server.url + "/staff/login")
     home = staff.post(
         server.url + "/staff/login",
-        data={"csrf_token": CSRF.search(page.text).group(1), "username": "giamthi1",
-              "password": server.logins["staff"]["giamthi1"]},
+        data={
+            "csrf_token": CSRF.search(page.text).group(1),
+            "username": "giamthi1",
+            "password": server.logins["staff"]["giamthi1"],
+        },
     )
     rooms_path = re.search(r'href="(/proctor/exams/\d+/rooms)"', home.text).group(1)
     console = staff.get(server.url + rooms_path)
@@ -172,8 +204,14 @@ class Terminal:
 def sign_in(base: str, sbd: str, code: str) -> Terminal:
     http = requests.Session()
     page = http.get(base + "/login")
-    wait = http.post(base + "/login", data={"csrf_token": CSRF.search(page.text).group(1),
-                                             "registration_number": sbd, "access_code": code})
+    wait = http.post(
+        base + "/login",
+        data={
+            "csrf_token": CSRF.search(page.text).group(1),
+            "registration_number": sbd,
+            "access_code": code,
+        },
+    )
     if not wait.url.endswith("/wait"):
         raise RuntimeError(f"{sbd} could not sign in")
     cookie = "; ".join(f"{c.name}={c.value}" for c in http.cookies)
@@ -201,7 +239,9 @@ async def _request(reader, writer, raw: bytes) -> tuple[int, bytes]:
     return status, body
 
 
-def build_request(method: str, path: str, host: str, *, body: bytes = b"", headers: dict | None = None) -> bytes:
+def build_request(
+    method: str, path: str, host: str, *, body: bytes = b"", headers: dict | None = None
+) -> bytes:
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", "Connection: keep-alive"]
     for name, value in (headers or {}).items():
         lines.append(f"{name}: {value}")
