@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Keep each package's Vietnamese catalogue in step with its code.
 
-    python3 deploy/i18n.py update [PACKAGE…]  # extract strings, merge into <package>/translations/vi/…/messages.po
+    python3 deploy/i18n.py update [PACKAGE…]  # extract strings into each package's
+                                              # translations/vi/LC_MESSAGES/messages.po
     python3 deploy/i18n.py compile  # compile every messages.po to messages.mo
 
 New strings arrive untranslated (empty msgstr); the test suite fails until they are translated.

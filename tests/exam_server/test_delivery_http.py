@@ -176,7 +176,11 @@ def test_a_room_that_binds_addresses_admits_only_its_terminals(client, db, clock
     candidate, code = sitting.candidates[0]
     outside = {"environ_base": {"REMOTE_ADDR": "10.1.9.99"}}
     token = csrf_from(client.get("/login", **outside).text)
-    data = {"csrf_token": token, "registration_number": candidate.registration_number, "access_code": code}
+    data = {
+        "csrf_token": token,
+        "registration_number": candidate.registration_number,
+        "access_code": code,
+    }
     refused = client.post("/login", data=data, **outside)
     assert refused.status_code == 403 and "không phải máy thi" in refused.text
     inside = {"environ_base": {"REMOTE_ADDR": "10.1.1.12"}}

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from exam_server.chain import GENESIS, canonical_event, link
 from exam_server.clock import seconds_left
-from exam_server.lifecycle import clock_state
 from exam_server.delivery import services
 from exam_server.delivery.errors import (
     AttemptClosed,
@@ -25,6 +24,7 @@ from exam_server.delivery.errors import (
     TooManyTries,
     WrongSessionCode,
 )
+from exam_server.lifecycle import clock_state
 from exam_server.models import Answer, AnswerEvent, Attempt, CandidateEntry, FormItem, ItemVersion
 from exam_server.passwords import hash_secret
 from exam_server.throttle import ThrottlePolicy
