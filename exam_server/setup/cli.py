@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -17,6 +18,22 @@ from exam_server.setup.errors import SetupError
 
 def _session():
     return database().session_factory()
+
+
+@contextmanager
+def _unit_of_work():
+    """A session for one command: committed by the command, rolled back and reported on a
+    refusal (with each listed problem or row error on its own line), always closed."""
+    session = _session()
+    try:
+        yield session
+    except SetupError as exc:
+        session.rollback()
+        for line in getattr(exc, "problems", None) or getattr(exc, "errors", None) or ():
+            click.echo(f"  - {line}", err=True)
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        session.close()
 
 
 def find_exam(session, ref: str) -> Exam:
@@ -89,8 +106,7 @@ def exam_create(preset_name: str, code: str, name: str, subjects: tuple, usernam
         raise click.ClickException(
             f"No preset {preset_name}; choose one of: {', '.join(sorted(registry))}"
         )
-    session = _session()
-    try:
+    with _unit_of_work() as session:
         subject_ids = []
         for subject_code in subjects:
             subject = session.scalar(select(Subject).where(Subject.code == subject_code))
@@ -113,11 +129,6 @@ def exam_create(preset_name: str, code: str, name: str, subjects: tuple, usernam
                 f"  {part.position}. {part.title}: {part.item_count} items,"
                 f" {part.duration_minutes} min, {len(part.blueprint)} blueprint cells"
             )
-    except SetupError as exc:
-        session.rollback()
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        session.close()
 
 
 @exam_group.command("publish")
@@ -126,23 +137,12 @@ def exam_create(preset_name: str, code: str, name: str, subjects: tuple, usernam
 @with_appcontext
 def exam_publish(exam_ref: str, username: str) -> None:
     """Check EXAM against the bank, store missing forms and freeze it."""
-    from exam_server.setup.publishing import PublishRefused, publish_exam
+    from exam_server.setup.publishing import publish_exam
 
-    session = _session()
-    try:
+    with _unit_of_work() as session:
         exam = find_exam(session, exam_ref)
         made = publish_exam(session, exam, now=utcnow(), actor_id=_actor(session, username))
         session.commit()
-    except PublishRefused as exc:
-        session.rollback()
-        for problem in exc.problems:
-            click.echo(f"  - {problem}", err=True)
-        raise click.ClickException(str(exc)) from exc
-    except SetupError as exc:
-        session.rollback()
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        session.close()
     click.echo(f"Published {exam_ref}; stored {made} new forms")
 
 
@@ -174,8 +174,7 @@ def exam_session_codes(exam_ref: str, output: str) -> None:
     from exam_server.setup.pdfs import session_code_sheets_pdf
     from exam_server.setup.rooms import issue_session_codes
 
-    session = _session()
-    try:
+    with _unit_of_work() as session:
         exam = find_exam(session, exam_ref)
         issued = issue_session_codes(
             session,
@@ -187,11 +186,6 @@ def exam_session_codes(exam_ref: str, output: str) -> None:
         data = session_code_sheets_pdf(exam.name, session_code_sheets(session, exam, issued))
         Path(output).write_bytes(data)  # written before commit: a code never printed is never kept
         session.commit()
-    except SetupError as exc:
-        session.rollback()
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        session.close()
     click.echo(f"Issued {len(issued)} session codes; sheets in {output}")
 
 
@@ -210,10 +204,9 @@ def candidates_group() -> None:
 @with_appcontext
 def candidates_import(path: str, exam_ref: str, username: str) -> None:
     """Import every candidate of an Excel sheet, or none if any row has an error."""
-    from exam_server.setup.candidates import ImportRefused, import_candidates
+    from exam_server.setup.candidates import import_candidates
 
-    session = _session()
-    try:
+    with _unit_of_work() as session:
         exam = find_exam(session, exam_ref)
         made = import_candidates(
             session,
@@ -223,16 +216,6 @@ def candidates_import(path: str, exam_ref: str, username: str) -> None:
             actor_id=_actor(session, username),
         )
         session.commit()
-    except ImportRefused as exc:
-        session.rollback()
-        for error in exc.errors:
-            click.echo(f"  - {error}", err=True)
-        raise click.ClickException(str(exc)) from exc
-    except SetupError as exc:
-        session.rollback()
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        session.close()
     click.echo(f"Imported {len(made)} candidates into {exam_ref}")
 
 
@@ -285,16 +268,10 @@ def forms_generate(exam_code: str, replace: bool) -> None:
     """Generate and store the missing forms of EXAM_CODE."""
     from exam_server.setup.forms import generate_forms
 
-    session = _session()
-    try:
+    with _unit_of_work() as session:
         exam = find_exam(session, exam_code)
         made = generate_forms(session, exam, utcnow(), replace=replace)
         session.commit()
-    except SetupError as exc:
-        session.rollback()
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        session.close()
     click.echo(f"Stored {made} forms")
 
 
@@ -393,19 +370,13 @@ def package_export(
     council = load_public(
         Path(council_key or _keys_dir() / "council.pub.pem").read_bytes(), X25519PublicKey
     )
-    session = _session()
-    try:
+    with _unit_of_work() as session:
         exam = find_exam(session, exam_ref)
         data = export_exam(
             session, exam, signing_key=signing, council_key=council, now=utcnow(), actor_id=None
         )
         Path(output).write_bytes(data)
         session.commit()
-    except SetupError as exc:
-        session.rollback()
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        session.close()
     click.echo(f"Sealed {exam_ref} into {output} (SHA-256 {hashlib.sha256(data).hexdigest()})")
 
 
@@ -439,8 +410,7 @@ def package_import(
         load_public(Path(p).read_bytes(), Ed25519PublicKey)
         for p in (signers or [str(_keys_dir() / "signing.pub.pem")])
     ]
-    session = _session()
-    try:
+    with _unit_of_work() as session:
         made = import_package(
             session,
             Path(path).read_bytes(),
@@ -461,11 +431,6 @@ def package_import(
         if record:
             Path(record).write_bytes(data_import_pdf(sheet))
         session.commit()
-    except SetupError as exc:
-        session.rollback()
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        session.close()
     click.echo(f"Loaded exam {sheet.exam}")
     click.echo(f"  at {sheet.imported_at} by {sheet.imported_by}")
     click.echo(f"  package SHA-256 {sheet.package_sha256}")
