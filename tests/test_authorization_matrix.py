@@ -325,6 +325,15 @@ def sample_url(app, endpoint):
         return url_for(endpoint, **values), rule.methods - {"HEAD", "OPTIONS"}
 
 
+def call(app, client, endpoint, token):
+    """Request the endpoint's sample URL with its first method and a valid CSRF token."""
+    url, methods = sample_url(app, endpoint)
+    method = "GET" if "GET" in methods else "POST"
+    return client.open(
+        url, method=method, data={"csrf_token": token}, headers={"X-CSRFToken": token}
+    )
+
+
 def protected(app):
     return [e for e in all_endpoints(app) if MATRIX[e] != ANONYMOUS]
 
@@ -332,11 +341,7 @@ def protected(app):
 def test_anonymous_visitors_are_sent_to_sign_in(app, client):
     token = csrf_from(client.get("/login").text)
     for endpoint in protected(app):
-        url, methods = sample_url(app, endpoint)
-        method = "GET" if "GET" in methods else "POST"
-        response = client.open(
-            url, method=method, data={"csrf_token": token}, headers={"X-CSRFToken": token}
-        )
+        response = call(app, client, endpoint, token)
         if MATRIX[endpoint] == ("candidate",):
             assert response.status_code in (302, 401), endpoint
         else:
@@ -362,11 +367,7 @@ def test_a_signed_in_candidate_reaches_no_staff_route(app, client, db, clock):
     for endpoint in protected(app):
         if MATRIX[endpoint] == ("candidate",):
             continue
-        url, methods = sample_url(app, endpoint)
-        method = "GET" if "GET" in methods else "POST"
-        response = client.open(
-            url, method=method, data={"csrf_token": token}, headers={"X-CSRFToken": token}
-        )
+        response = call(app, client, endpoint, token)
         assert response.status_code == 302 and "/staff/login" in response.headers["Location"], (
             endpoint
         )
@@ -387,9 +388,5 @@ def test_staff_are_refused_where_their_role_is_not_listed(app, db, clock, role):
         allowed = MATRIX[endpoint]
         if allowed == ("candidate",) or "any_staff" in allowed or role in allowed:
             continue
-        url, methods = sample_url(app, endpoint)
-        method = "GET" if "GET" in methods else "POST"
-        response = client.open(
-            url, method=method, data={"csrf_token": token}, headers={"X-CSRFToken": token}
-        )
+        response = call(app, client, endpoint, token)
         assert response.status_code == 403, (role, endpoint, response.status_code)

@@ -244,9 +244,10 @@ def test_a_reprimand_is_recorded_and_the_test_goes_on(db, clock):
         sanction(db, candidate, head, clock, "warning", reason="")
 
 
-def test_suspension_stops_the_test_and_bars_the_parts_not_taken(db, clock):
-    sitting, head = running(db, clock)
+def with_second_part(db, sitting, clock):
+    """Add a second part to a published sitting and store its forms (as setup would)."""
     from exam_server.models import ExamPart
+    from exam_server.setup.forms import generate_forms
 
     second_part = ExamPart(
         exam_id=sitting.exam.id,
@@ -261,11 +262,15 @@ def test_suspension_stops_the_test_and_bars_the_parts_not_taken(db, clock):
     db.add(second_part)
     db.flush()
     db.expire(sitting.exam, ["parts"])
-    from exam_server.setup.forms import generate_forms
-
     sitting.exam.status = "draft"
     generate_forms(db, sitting.exam, clock.now)
     sitting.exam.status = "published"
+    return second_part
+
+
+def test_suspension_stops_the_test_and_bars_the_parts_not_taken(db, clock):
+    sitting, head = running(db, clock)
+    second_part = with_second_part(db, sitting, clock)
     candidate, _ = sitting.candidates[0]
     attempt = open_attempt(db, candidate, clock.now)
     answer(db, attempt, candidate, [1], clock.now)
@@ -381,26 +386,9 @@ def test_the_head_proctor_extends_time_and_orders_a_retake_in_the_page(client, d
 def test_an_exam_with_a_suspension_and_a_barred_part_still_verifies(db, clock):
     """The council's audit accepts the proctor's void events, and only where they belong."""
     from exam_server.audit_verify import verify_exam
-    from exam_server.models import ExamPart
-    from exam_server.setup.forms import generate_forms
 
     sitting, head = running(db, clock)
-    second_part = ExamPart(
-        exam_id=sitting.exam.id,
-        position=2,
-        subject_id=sitting.part.subject_id,
-        title="Part two",
-        item_count=sitting.part.item_count,
-        duration_minutes=30,
-        allowed_types=sitting.part.allowed_types,
-        blueprint=sitting.part.blueprint,
-    )
-    db.add(second_part)
-    db.flush()
-    db.expire(sitting.exam, ["parts"])
-    sitting.exam.status = "draft"
-    generate_forms(db, sitting.exam, clock.now)
-    sitting.exam.status = "published"
+    with_second_part(db, sitting, clock)
     candidate, _ = sitting.candidates[0]
     attempt = open_attempt(db, candidate, clock.now)
     answer(db, attempt, candidate, [1], clock.now)
