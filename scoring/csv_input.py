@@ -18,6 +18,9 @@ MIN_CANDIDATES = 2
 NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
+MAX_SCORE = 1_000_000  # item scores run from 0 to this
+
+
 class AnalyzeInputError(ValueError):
     """Bad analysis input: a message id for the translation catalogue and its parameters."""
 
@@ -74,6 +77,13 @@ def parse_number(cell: str, decimal_comma: bool, line: int, column: int, item: s
         raise AnalyzeInputError(
             "analyze.not_a_number",
             {"line": line, "column": column, "item": item, "value": cell},
+        )
+    if not 0 <= value <= MAX_SCORE:
+        # Facility is a share of the item's maximum, and the moments square the scores:
+        # negative marks must be rescaled first, and absurd magnitudes would overflow.
+        raise AnalyzeInputError(
+            "analyze.score_out_of_range",
+            {"line": line, "column": column, "item": item, "value": cell, "maximum": MAX_SCORE},
         )
     return value
 

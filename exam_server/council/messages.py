@@ -25,6 +25,10 @@ ANALYZE_MESSAGES = {
     "analyze.not_a_number": _l(
         "Line %(line)s, column %(column)s (item “%(item)s”): “%(value)s” is not a number."
     ),
+    "analyze.score_out_of_range": _l(
+        "Line %(line)s, column %(column)s (item “%(item)s”): the score “%(value)s” must lie "
+        "between 0 and %(maximum)s (rescale negative marks first)."
+    ),
     "analyze.ragged_row": _l("Line %(line)s has %(found)s cells but the header has %(expected)s."),
     "analyze.too_few_candidates": _l(
         "The file has %(found)s candidate row(s); at least %(minimum)s are needed."

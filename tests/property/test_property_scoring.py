@@ -424,12 +424,6 @@ def test_analyze_csv_gives_a_result_or_an_input_error(text, rasch):
             assert in_unit_range(row[name])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="item_stats squares raw scores (item_statistics: (item_dev**2), moments: dev**4); "
-    "finite scores above ~1e154 (1e77 for kurtosis) overflow with a numpy RuntimeWarning and "
-    "the analysis comes back with None or wrong values instead of an AnalyzeInputError",
-)
 @settings(phases=[Phase.explicit], deadline=None, database=None)
 @example(text="q1,q2\n1e200,1\n0,0\n0,1")
 @given(text=score_csvs())
@@ -443,13 +437,6 @@ def test_analyze_csv_handles_huge_scores(text):
     assert all(row["sd"] is not None for row in result["items"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="analyze.column_maxima takes the largest observed score as an item's maximum and "
-    "parse_scores accepts negative scores (the 'negative' multiple-response policy makes "
-    "them), so facility = mean / maximum falls below 0 (here -1.5) although item_stats "
-    "documents fractions as 0..1; negative scores are neither refused nor handled",
-)
 @settings(phases=[Phase.explicit], deadline=None, database=None)
 @example(text="q1,q2\n-1,0\n0.25,0")
 @given(text=score_csvs())

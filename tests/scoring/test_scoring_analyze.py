@@ -144,9 +144,16 @@ def test_bytes_that_are_not_utf8():
 
 
 def test_column_without_a_positive_score():
-    err = error_of("candidate,q1,q2\nA,1,-1\nB,0,0\n")
+    err = error_of("candidate,q1,q2\nA,1,0\nB,0,0\n")
     assert err.message_id == "analyze.no_positive_score"
     assert err.params == {"item": "q2", "column": 3}
+
+
+@pytest.mark.parametrize("value", ["-1", "-0.25", "2e6"])
+def test_scores_outside_zero_to_the_maximum_are_refused(value):
+    err = error_of(f"q1,q2\n1,1\n0,{value}\n")
+    assert err.message_id == "analyze.score_out_of_range"
+    assert err.params["line"] == 3 and err.params["column"] == 2
 
 
 def test_error_is_a_value_error_with_a_readable_message():
@@ -166,7 +173,7 @@ def test_only_plain_decimal_numbers_are_accepted(value):
     assert error_of(f"q1,q2\n1,0\n0,{value}\n").message_id == "analyze.not_a_number"
 
 
-@pytest.mark.parametrize("value", ["1.", ".5", "+1", "1e0", "-0.25"])
+@pytest.mark.parametrize("value", ["1.", ".5", "+1", "1e0", "0.25"])
 def test_plain_decimal_forms(value):
     analyze_csv(f"q1,q2\n1,1\n0,{value}\n")
 
