@@ -143,10 +143,9 @@ def test_bytes_that_are_not_utf8():
     assert error_of("q1\n1\n0\n".encode("utf-16")).message_id == "analyze.not_utf8"
 
 
-def test_column_without_a_positive_score():
-    err = error_of("candidate,q1,q2\nA,1,0\nB,0,0\n")
-    assert err.message_id == "analyze.no_positive_score"
-    assert err.params == {"item": "q2", "column": 3}
+def test_a_column_nobody_scored_on_is_a_right_or_wrong_item_with_facility_zero():
+    result = analyze_csv("candidate,q1,q2\nA,1,0\nB,0,0\n")
+    assert result["items"][1]["facility"] == 0.0
 
 
 @pytest.mark.parametrize("value", ["-1", "-0.25", "2e6"])
