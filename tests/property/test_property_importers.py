@@ -3,13 +3,16 @@
 Whatever bytes a user uploads, parse() returns records or located errors and never
 raises; every record it returns is valid and NFC; documents built to be valid parse into
 exactly the questions they hold; and export() then parse() gives back the same records.
-Hypothesis runs derandomized (the same examples on every run) without a database, so CI
-stays reproducible and the shared tree gets no .hypothesis folder.
+Hypothesis runs derandomized (the same examples on every run) and without an example
+database, so CI runs are reproducible. Bugs found are pinned by xfail(strict=True) tests with
+explicit examples at the end of the round-trip section.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
+import functools
 import io
 import unicodedata
 import zipfile
@@ -138,9 +141,10 @@ SYNTAX_FRAGMENTS = [
     "<!DOCTYPE x [<!ENTITY e \"e\">]>", "&e;", "<qti-assessment-item>",
     "<qti-choice-interaction>", "<manifest>", "Câu hỏi", "Loại", "Phương án A", "Đáp án",
     "stem,option_a,option_b,correct", "type;stem;a;b;correct", "single_choice", "fill_blank",
-    "true_false", "Đúng", "Sai", "Hà Nội", "Hà Nội", "\ufeff", "\x00", "\u200b", "\xa0",
+    "true_false", "Đúng", "Sai", "Hà Nội", "\ufeff", "\x00", "\u200b", "\xa0",
     "PK\x03\x04",
 ]  # fmt: skip
+SYNTAX_FRAGMENTS += [unicodedata.normalize("NFD", text) for text in ("Hà Nội", "Đáp án", "Đúng")]
 
 chunks = st.one_of(
     st.sampled_from(SYNTAX_FRAGMENTS),
@@ -246,12 +250,18 @@ SAFE_PUNCTUATION = ' .,;?!()-/%"0123456789'
 GIFT_SPECIAL = "~=#{}:\\"
 
 
+@functools.cache
+def text_of(alphabet: str, min_size: int, max_size: int) -> st.SearchStrategy[str]:
+    """Return a text strategy, built once per alphabet (building one is not free)."""
+    return st.text(alphabet=alphabet, min_size=min_size, max_size=max_size)
+
+
 @st.composite
 def words(draw, max_words: int = 5, specials: str = "", punctuation: bool = True) -> str:
     """Return NFC words (Vietnamese letters and punctuation) joined by single spaces."""
     alphabet = VI_LETTERS + (SAFE_PUNCTUATION.strip() if punctuation else "0123456789") + specials
-    head = draw(st.text(alphabet=VI_LETTERS, min_size=1, max_size=8))
-    tail = draw(st.lists(st.text(alphabet=alphabet, min_size=1, max_size=8), max_size=max_words))
+    head = draw(text_of(VI_LETTERS, 1, 8))
+    tail = draw(st.lists(text_of(alphabet, 1, 8), max_size=max_words))
     return " ".join([head, *tail])
 
 
@@ -311,6 +321,15 @@ def specs(draw, number: int, specials: str = "", kinds=None) -> Spec:
         more = draw(st.lists(words(max_words=2, specials=specials), max_size=2))
         spec.answers = [(first, 1.0)] + [(text, draw(st.sampled_from([1.0, 0.5]))) for text in more]
     return spec
+
+
+def check_detected(data: bytes, fmt: str, result: ParseResult) -> None:
+    """Uploaded as .txt (how Moodle users save GIFT and Aiken), the content decides."""
+    detected = parse(data, "upload.txt")
+    assert detected.records == result.records
+    assert detected.errors == tuple(
+        dataclasses.replace(error, file="upload.txt") for error in result.errors
+    )
 
 
 def check_against_specs(result: ParseResult, expected: list[Spec]) -> None:
@@ -409,6 +428,7 @@ def test_valid_gift_documents_parse_into_their_questions(document):
     data, expected = document
     result = parse_checked(data, "gift")
     check_against_specs(result, expected)
+    check_detected(data, "gift", result)
     for record, spec in zip(result.records, expected, strict=True):
         assert record.category == (collapse_path(spec.category))
         assert list(record.tags) == [unicodedata.normalize("NFC", tag) for tag in spec.tags]
@@ -459,7 +479,9 @@ def test_valid_aiken_documents_parse_into_their_questions(document):
         if len(positive) == 1:
             spec.kind = "single_choice"  # one letter after ANSWER: is a single choice
         spec.options = [(t, round(1 / len(positive), 7) if f > 0 else 0.0) for t, f in spec.options]
-    check_against_specs(parse_checked(data, "aiken"), expected)
+    result = parse_checked(data, "aiken")
+    check_against_specs(result, expected)
+    check_detected(data, "aiken", result)
 
 
 # --- CSV ------------------------------------------------------------------------------
@@ -558,6 +580,7 @@ def test_valid_csv_documents_parse_into_their_questions(document):
             spec.options = [(t, round(f, 7)) for t, f in spec.options]
     result = parse_checked(data, "csv")
     check_against_specs(result, expected)
+    check_detected(data, "csv", result)
     for record, spec in zip(result.records, expected, strict=True):
         assert record.difficulty == spec.difficulty
         assert list(record.tags) == [unicodedata.normalize("NFC", tag) for tag in spec.tags]
@@ -599,7 +622,7 @@ def damaged(draw, documents) -> str:
     [("gift", gift_documents()), ("aiken", aiken_documents()), ("csv", csv_documents())],
     ids=["gift", "aiken", "csv"],
 )
-@fuzz_settings(150)
+@fuzz_settings(120)
 @given(data=st.data())
 def test_damaged_documents_give_valid_records_or_located_errors(fmt, documents, data):
     text = data.draw(damaged(documents))
@@ -613,15 +636,27 @@ def test_damaged_documents_give_valid_records_or_located_errors(fmt, documents, 
 # 2. Export then parse gives back the records, in every format that exports.
 
 TEXT_SPECIALS = "~=#{}:\\|%[]'+-@*"
+TAG_SPECIALS = ",;.-()"
+
+
+# Whole texts and starts that formats read specially: true/false words, option letters,
+# numbers, GIFT weights and operators, CSV formula starts and their guard.
+TRICKY_WORDS = ["Đúng", "Sai", "TRUE", "FALSE", "T", "F", "A", "A, C", "1", "0", "1945", "%50%"]
+TRICKY_STARTS = ["=", "+", "-", "@", "'", "'=", "'+", "%", "%0%", "[", "[html]", "~", "#", "::"]
 
 
 @st.composite
 def canonical_text(draw, max_words: int = 6) -> str:
     """Return stored-form text: NFC, sanitised HTML as the parsers would produce it."""
     pieces = []
+    alphabet = VI_LETTERS + ".,?!()/0123456789" + TEXT_SPECIALS
     for _ in range(draw(st.integers(1, max_words))):
-        alphabet = VI_LETTERS + ".,?!()/0123456789" + TEXT_SPECIALS
-        word = draw(st.text(alphabet=alphabet, min_size=1, max_size=8))
+        word = draw(
+            st.one_of(
+                text_of(alphabet, 1, 8),
+                st.sampled_from(TRICKY_WORDS),
+            )
+        )
         style = draw(st.sampled_from(["plain"] * 6 + ["b", "i", "entity", "br"]))
         if style in ("b", "i"):
             word = f"<{style}>{word}</{style}>"
@@ -630,15 +665,16 @@ def canonical_text(draw, max_words: int = 6) -> str:
         elif style == "br" and pieces:
             pieces.append("<br>")
         pieces.append(word)
-    text = " ".join(pieces).replace(" <br> ", "<br>")
-    return text
+    start = draw(st.sampled_from([""] * 6 + TRICKY_STARTS))
+    return start + " ".join(pieces).replace(" <br> ", "<br>")
 
 
 @st.composite
-def plain_value(draw, alphabet: str = "") -> str:
-    head = draw(st.text(alphabet=VI_LETTERS, min_size=1, max_size=6))
-    rest = draw(st.text(alphabet=VI_LETTERS + " 0123456789" + alphabet, max_size=10))
-    return (head + rest).strip()
+def plain_value(draw, alphabet: str = "", starts: list[str] | None = None) -> str:
+    start = draw(st.sampled_from([""] * 6 + (starts or [""])))
+    head = draw(text_of(VI_LETTERS, 1, 6))
+    rest = draw(text_of(VI_LETTERS + " 0123456789" + alphabet, 0, 10))
+    return (start + head + rest).strip()
 
 
 @st.composite
@@ -650,14 +686,16 @@ def records(draw, number: int, multi_blank: bool) -> QuestionRecord:
             st.one_of(st.none(), st.lists(plain_value(), min_size=1, max_size=3).map("/".join))
         ),
         "difficulty": draw(st.sampled_from([None, 1, 2, 3])),
-        "tags": tuple(draw(st.lists(plain_value(), max_size=3, unique=True))),
-        "source": draw(st.one_of(st.none(), plain_value(alphabet=".,:/()%|[]\\"))),
+        "tags": tuple(draw(st.lists(plain_value(alphabet=TAG_SPECIALS), max_size=3, unique=True))),
+        "source": draw(
+            st.one_of(st.none(), plain_value(alphabet=".,:/()%|[]\\", starts=TRICKY_STARTS))
+        ),
     }
     if kind == "true_false":
         return QuestionRecord(kind, stem, options=true_false_options(draw(st.booleans())), **common)
     if kind == "fill_blank":
         blank_count = draw(st.integers(1, 3)) if multi_blank else 1
-        answer = plain_value(alphabet="|%=~#{}:\\")
+        answer = plain_value(alphabet="|%=~#{}:\\", starts=TRICKY_STARTS)
         blanks = []
         for _ in range(blank_count):
             first = draw(answer)
@@ -713,16 +751,8 @@ def record_lists(draw, multi_blank: bool) -> list[QuestionRecord]:
     return [record for record in made if is_canonical(record)]
 
 
-EXAMPLES_PER_FORMAT = {"xlsx": 60, "csv": 150, "gift": 150, "moodle-xml": 150, "qti": 80}
-
-
-def qti_can_hold(record: QuestionRecord) -> bool:
-    """Leave out the two fill-in-the-blank shapes QTI loses (see the xfail tests below)."""
-    for answers in record.blanks:
-        texts = [answer.text for answer in answers]
-        if len(set(texts)) != len(texts) or any(answer.fraction == 0 for answer in answers):
-            return False
-    return True
+# xlsx and QTI packages cost ~10 ms each to write and read, hence fewer examples.
+EXAMPLES_PER_FORMAT = {"xlsx": 50, "csv": 100, "gift": 100, "moodle-xml": 100, "qti": 60}
 
 
 def assert_round_trip(items: list[QuestionRecord], fmt: str) -> None:
@@ -733,29 +763,54 @@ def assert_round_trip(items: list[QuestionRecord], fmt: str) -> None:
     assert [r.to_json() for r in result.records] == [r.to_json() for r in items]
 
 
+# Record shapes a format is known to lose (bugs found by this test, each pinned by an xfail
+# test below). The round trip leaves them out so it keeps guarding everything else.
+
+
+def zero_credit_answer(record: QuestionRecord) -> bool:
+    return any(answer.fraction == 0 for blank in record.blanks for answer in blank)
+
+
+def repeated_answer(record: QuestionRecord) -> bool:
+    return any(len({a.text for a in blank}) != len(blank) for blank in record.blanks)
+
+
+def apostrophe_start(record: QuestionRecord) -> bool:
+    texts = [record.stem, record.category, record.source, *record.tags]
+    texts += [option.text for option in record.options]
+    texts += [answer.text for blank in record.blanks for answer in blank]
+    return any(text and text.startswith("'") for text in texts)
+
+
+def separator_in_tag(record: QuestionRecord) -> bool:
+    return any("," in tag or ";" in tag for tag in record.tags)
+
+
+def answer_starting_with_bracket(record: QuestionRecord) -> bool:
+    return any(answer.text.startswith("[") for blank in record.blanks for answer in blank)
+
+
+KNOWN_LOSSES = {
+    "qti": [zero_credit_answer, repeated_answer],
+    "csv": [apostrophe_start, separator_in_tag],
+    "xlsx": [separator_in_tag],
+    "gift": [answer_starting_with_bracket],
+}
+
+
 @pytest.mark.parametrize("fmt", EXPORT_FORMATS)
 def test_export_then_parse_gives_back_the_records(fmt):
     multi_blank = fmt not in ("gift", "moodle-xml")  # these two cannot hold several blanks
+    losses = KNOWN_LOSSES.get(fmt, [])
 
     @fuzz_settings(EXAMPLES_PER_FORMAT.get(fmt, 100))
     @given(items=record_lists(multi_blank))
     def round_trip(items):
-        if fmt == "qti":
-            items = [record for record in items if qti_can_hold(record)]
+        items = [record for record in items if not any(loss(record) for loss in losses)]
         assume(items)
         assert_round_trip(items, fmt)
 
     round_trip()
-
-
-# Bugs found by the round trip above, kept as explicit examples until they are fixed.
-
-QTI_ZERO_CREDIT_ANSWER = QuestionRecord(
-    "fill_blank", "Câu 1. x", answers=(Answer("A"), Answer("B", 0.0))
-)
-QTI_REPEATED_ANSWER = QuestionRecord(
-    "fill_blank", "Câu 1. x", answers=(Answer("A"), Answer("A", 0.0))
-)
 
 
 def assert_round_trip_unless_refused(item: QuestionRecord, fmt: str) -> None:
@@ -770,13 +825,19 @@ def assert_round_trip_unless_refused(item: QuestionRecord, fmt: str) -> None:
 EXPLICIT_ONLY = settings(phases=[Phase.explicit], deadline=None, database=None)
 
 
+def choice(stem: str, *texts: str, **fields) -> QuestionRecord:
+    """Return a single choice whose first option is correct."""
+    options = tuple(Option(text, 1.0 if i == 0 else 0.0) for i, text in enumerate(texts))
+    return QuestionRecord("single_choice", stem, options=options, **fields)
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="qti_item._text_entries keeps only mapped values > 0, so an accepted answer "
     "worth 0% is dropped on re-import (every other format keeps it)",
 )
 @EXPLICIT_ONLY
-@example(item=QTI_ZERO_CREDIT_ANSWER)
+@example(item=QuestionRecord("fill_blank", "Câu 1. x", answers=(Answer("A"), Answer("B", 0.0))))
 @given(item=records(1, multi_blank=True))
 def test_qti_keeps_a_zero_credit_answer(item):
     assert_round_trip_unless_refused(item, "qti")
@@ -789,10 +850,54 @@ def test_qti_keeps_a_zero_credit_answer(item):
     "exported item is refused as having no correct response",
 )
 @EXPLICIT_ONLY
-@example(item=QTI_REPEATED_ANSWER)
+@example(item=QuestionRecord("fill_blank", "Câu 1. x", answers=(Answer("A"), Answer("A", 0.0))))
 @given(item=records(1, multi_blank=True))
 def test_qti_reads_back_a_blank_that_repeats_an_answer(item):
     assert_round_trip_unless_refused(item, "qti")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="csv_format._guard adds an apostrophe only before = + - @, but _unguard strips a "
+    'leading apostrophe before those: a text that really starts with "\'=" comes back as "="',
+)
+@EXPLICIT_ONLY
+@example(item=choice("Câu 1. x", "A", "'=B"))
+@example(item=QuestionRecord("fill_blank", "Câu 1. x", answers=(Answer("'=b"),)))
+@given(item=records(1, multi_blank=True))
+def test_csv_keeps_a_text_starting_with_an_apostrophe(item):
+    assert_round_trip_unless_refused(item, "csv")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="tabular_export joins tags with ', ' and metadata.split_tags splits on , and ;, so "
+    "the tag 'luật, nghị định' comes back from xlsx and csv as two tags; export neither "
+    "escapes nor refuses it",
+)
+@EXPLICIT_ONLY
+@example(item=choice("Câu 1. x", "A", "B", tags=("luật, nghị định",)), fmt="xlsx")
+@example(item=choice("Câu 1. x", "A", "B", tags=("a;b",)), fmt="csv")
+@given(item=records(1, multi_blank=True), fmt=st.sampled_from(["xlsx", "csv"]))
+def test_spreadsheets_keep_a_tag_holding_a_comma(item, fmt):
+    assert_round_trip_unless_refused(item, fmt)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="gift_export._weighted writes '[html]' before an answer starting with '[', but "
+    "gift._answers reads short answers with clean_plain (no text-format prefix handling), so "
+    "the answer '[A' comes back as '[html][A'",
+)
+@EXPLICIT_ONLY
+@example(item=QuestionRecord("fill_blank", "Câu 1. x", answers=(Answer("[A"),)))
+@given(item=records(1, multi_blank=False))
+def test_gift_keeps_an_answer_starting_with_a_bracket(item):
+    assert_round_trip_unless_refused(item, "gift")
+
+
+# ---------------------------------------------------------------------------------------
+# 3. Damaged exports: mostly-valid XML, workbooks and QTI packages.
 
 
 @st.composite
@@ -818,7 +923,7 @@ def damaged_exports(draw, fmt: str) -> bytes:
 
 
 @pytest.mark.parametrize("fmt", ["moodle-xml", "qti", "xlsx"])
-@fuzz_settings(60)
+@fuzz_settings(50)
 @given(data=st.data())
 def test_damaged_exports_give_valid_records_or_located_errors(fmt, data):
     parse_checked(data.draw(damaged_exports(fmt)), fmt)

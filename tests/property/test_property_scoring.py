@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import Phase, assume, example, given, settings
+from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
 
 from scoring import (
@@ -185,7 +185,7 @@ def test_item_score_matches_the_documented_rule_exactly(case, policy):
     key, response = case
     score = score_item(key, response, multi_policy=policy)
     share = expected_share(key, response, policy)
-    # Thirds of a point (a third blank) are the only values that are not exact binary floats.
+    # Three blanks give thirds, the only shares here that are not exact binary fractions.
     assert score.earned == pytest.approx(float(share * Fraction(key.points)), rel=1e-12, abs=0)
     # Full credit iff correct (an item worth 0 points can never be "correct").
     assert score.correct == (key.points > 0 and share == 1)
@@ -208,10 +208,13 @@ def test_choosing_the_keyed_option_earns_full_points(key, data):
 
 
 @fuzz_settings(200)
-@given(case=keyed_responses(), policy=st.sampled_from(MULTI_POLICIES), data=st.data())
+@given(
+    case=choice_keys().flatmap(lambda key: responses(key).map(lambda response: (key, response))),
+    policy=st.sampled_from(MULTI_POLICIES),
+    data=st.data(),
+)
 def test_renaming_and_reordering_options_does_not_change_the_score(case, policy, data):
     key, response = case
-    assume(key.item_type != "fill_blank")
     ids = [option.id for option in key.options]
     renamed = data.draw(st.lists(option_ids, min_size=len(ids), max_size=len(ids), unique=True))
     rename = dict(zip(ids, renamed, strict=True))
@@ -239,11 +242,11 @@ pass_rules = st.one_of(
 @st.composite
 def part_scores(draw):
     policy = draw(st.sampled_from(MULTI_POLICIES))
-    cases = draw(st.lists(keyed_responses(), min_size=1, max_size=12))
+    cases = draw(st.lists(keyed_responses(), min_size=1, max_size=8))
     return [score_item(key, response, multi_policy=policy) for key, response in cases]
 
 
-@fuzz_settings(250)
+@fuzz_settings(150)
 @given(scores=part_scores(), rule=pass_rules)
 def test_part_result_is_bounded_and_counts_correct_items(scores, rule):
     result = score_part(scores, rule)
@@ -257,7 +260,7 @@ def test_part_result_is_bounded_and_counts_correct_items(scores, rule):
     assert result.answered_count == sum(1 for s in scores if s.answered)
 
 
-@fuzz_settings(250)
+@fuzz_settings(150)
 @given(
     scores=part_scores(),
     basis=st.sampled_from(["share_correct", "points"]),
@@ -272,7 +275,7 @@ def test_passing_is_monotone_in_the_threshold(scores, basis, thresholds):
     assert score_part(scores, PassRule(basis, 0.0)).passed  # a zero threshold passes everyone
 
 
-@fuzz_settings(250)
+@fuzz_settings(150)
 @given(
     scores=part_scores(),
     rule=pass_rules,
@@ -393,21 +396,12 @@ def scores_of(text: str | bytes) -> np.ndarray:
         return np.zeros(1)
 
 
-def has_huge_score(text: str | bytes) -> bool:
-    return bool(np.abs(scores_of(text)).max() > HUGE)
-
-
-def has_negative_score(text: str | bytes) -> bool:
-    return bool(scores_of(text).min() < 0)
-
-
 @fuzz_settings(300)
 @given(
     text=st.one_of(csv_noise, score_csvs(), st.binary(max_size=80)),
     rasch=st.booleans(),
 )
 def test_analyze_csv_gives_a_result_or_an_input_error(text, rasch):
-    assume(not has_huge_score(text))
     try:
         result = analyze_csv(text, rasch=rasch)
     except AnalyzeInputError as error:
@@ -415,11 +409,8 @@ def test_analyze_csv_gives_a_result_or_an_input_error(text, rasch):
         return
     assert set(result) == {"items", "test"}
     assert result["items"]
-    negative = has_negative_score(text)
-    for row in result["items"]:
-        assert row["facility"] is None or row["facility"] <= 1.0
-        if not negative:  # negative scores: see the xfail test below
-            assert row["facility"] is None or row["facility"] >= 0.0
+    for row in result["items"]:  # negative and huge scores are refused as input errors
+        assert row["facility"] is None or 0.0 <= row["facility"] <= 1.0
         for name in ("discrimination_index", "point_biserial", "corrected_point_biserial"):
             assert in_unit_range(row[name])
 
