@@ -29,7 +29,6 @@ from scoring import (
     analyze_csv,
     apply_sanction,
     item_statistics,
-    parse_scores,
     score_item,
     score_part,
 )
@@ -382,18 +381,6 @@ def score_csvs(draw) -> str:
             cells = [f"SBD{number:03d}", *cells]
         lines.append(delimiter.join(cells))
     return draw(st.sampled_from(["\n", "\r\n"])).join(lines)
-
-
-# Scores whose squares overflow a float: the statistics silently turn into None or wrong
-# values (see the xfail test below), so the main property keeps scores below this.
-HUGE = 1e50
-
-
-def scores_of(text: str | bytes) -> np.ndarray:
-    try:
-        return parse_scores(text).scores
-    except AnalyzeInputError:
-        return np.zeros(1)
 
 
 @fuzz_settings(300)
