@@ -3,7 +3,9 @@
 Import: UTF-8 (BOM optional) or UTF-16 with BOM; the delimiter (comma,
 semicolon or tab) is taken from the header line. Export: UTF-8 with BOM (so
 Excel shows Vietnamese correctly), comma-separated; cells that Excel would run
-as formulas (starting with = + - @) get a leading apostrophe, removed on import.
+as formulas (starting with = + - @, a tab or a carriage return) get a leading
+apostrophe, removed on import. A text that itself starts with an apostrophe gets
+one too, so import removes exactly what export added and every text comes back.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from .tabular import parse_rows
 from .tabular_export import header_row, record_row
 
 _DELIMITERS = ",;\t"
-_FORMULA_START = ("=", "+", "-", "@")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Cells the guard prefixes with an apostrophe: formula starts, and an apostrophe itself
+# (so that import can tell the added apostrophe from one the text starts with).
+_GUARDED_START = (*_FORMULA_START, "'")
 
 
 def _delimiter(first_line: str) -> str:
@@ -30,7 +35,8 @@ def _delimiter(first_line: str) -> str:
 
 
 def _unguard(value: str) -> str:
-    if value.startswith("'") and value[1:2] in _FORMULA_START:
+    """Remove the apostrophe _guard() added (the exact inverse of _guard)."""
+    if value.startswith("'") and value[1:].startswith(_GUARDED_START):
         return value[1:]
     return value
 
@@ -56,7 +62,8 @@ def parse_csv(data: bytes, filename: str) -> ParseResult:
 
 
 def _guard(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    """Keep Excel from running a cell as a formula; _unguard() gives the value back."""
+    return "'" + value if value.startswith(_GUARDED_START) else value
 
 
 def write_csv(rows: Sequence[Sequence[str]], lang: str) -> bytes:

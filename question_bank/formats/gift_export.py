@@ -37,12 +37,13 @@ def _token(key: str, value: str) -> str:
 
 
 def _option_text(text: str) -> str:
+    # An option is read with a text format prefix ([html], [plain]...), so an option that
+    # starts with "[" gets an explicit [html] to keep its own bracket.
     return ("[html]" if text.startswith("[") else "") + _escape(text)
 
 
-def _weighted(prefix: str, fraction: float, text: str, default: float) -> str:
-    body = _option_text(text)
-    if fraction == default and not text.startswith("%"):
+def _weighted(prefix: str, fraction: float, body: str, default: float) -> str:
+    if fraction == default and not body.startswith("%"):
         return f"\t{prefix}{body}"
     return f"\t{prefix}%{format_percent(fraction)}%{body}"
 
@@ -52,14 +53,16 @@ def _answer_block(record: QuestionRecord) -> str:
         return "{TRUE}" if record.options[0].fraction == 1.0 else "{FALSE}"
     lines = []
     if record.type == FILL_BLANK:
+        # A short answer is plain text with no format prefix (in Moodle too), so it is
+        # written as it is: "[A" stays "[A".
         for answer in record.answers:
-            lines.append(_weighted("=", answer.fraction, answer.text, 1.0))
+            lines.append(_weighted("=", answer.fraction, _escape(answer.text), 1.0))
     else:
         for option in record.options:
             if record.type != MULTIPLE_RESPONSE and option.fraction == 1.0:
                 lines.append(f"\t={_option_text(option.text)}")
             else:
-                lines.append(_weighted("~", option.fraction, option.text, 0.0))
+                lines.append(_weighted("~", option.fraction, _option_text(option.text), 0.0))
     return "{\n" + "\n".join(lines) + "\n}"
 
 

@@ -51,6 +51,14 @@ CHOICE_HAS_ANSWERS = N_("A choice question cannot have typed answers.")
 FILL_NO_ANSWER = N_("Blank %(blank)s has no accepted answer.")
 FILL_NO_FULL_ANSWER = N_("Blank %(blank)s needs at least one fully correct answer (100%%).")
 ANSWER_EMPTY = N_("An accepted answer of blank %(blank)s is empty.")
+ANSWER_REPEATED = N_(
+    "Blank %(blank)s lists the accepted answer “%(text)s” more than once; keep only one."
+)
+ANSWER_EQUIVALENT_CREDIT = N_(
+    "Blank %(blank)s gives “%(first)s” %(first_credit)s%% and “%(second)s” "
+    "%(second_credit)s%%, but its answer matching counts them as the same answer, so the "
+    "higher credit always applies; give them the same credit or keep only one."
+)
 ANSWER_FRACTION_RANGE = N_("Answer credit %(value)s%% is outside the allowed range 0%% to 100%%.")
 BLANK_COUNT_MISMATCH = N_(
     "The question text has %(markers)s blanks (____) but %(blanks)s groups of answers are given."

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import messages as msg
@@ -190,11 +191,39 @@ def write_metadata_tags(
     return tags
 
 
+# In a tags cell, \, and \; are a comma and a semicolon inside a tag and \\ is a
+# backslash; any other backslash is an ordinary character (so "C\C++" needs no escape).
+_TAG_TOKEN = re.compile(r"\\[\\,;]|[,;\n]")
+
+
 def split_tags(value: object) -> list[str]:
-    """Return the tags of a comma- or semicolon-separated cell, unique, in order."""
+    """Return the tags of a comma- or semicolon-separated cell, unique, in order.
+
+    A comma or semicolon inside a tag is written "\\," or "\\;" (see join_tags).
+    """
     tags: list[str] = []
-    for part in re.split(r"[,;\n]", clean_plain(str(value or ""))):
-        tag = part.strip()
-        if tag and tag not in tags:
-            tags.append(tag)
+    current: list[str] = []
+    text = clean_plain(str(value or ""))
+    position = 0
+    for token in _TAG_TOKEN.finditer(text):
+        current.append(text[position : token.start()])
+        position = token.end()
+        if token.group().startswith("\\"):
+            current.append(token.group()[1])
+        else:
+            _add_tag(tags, "".join(current))
+            current = []
+    current.append(text[position:])
+    _add_tag(tags, "".join(current))
     return tags
+
+
+def _add_tag(tags: list[str], part: str) -> None:
+    tag = part.strip()
+    if tag and tag not in tags:
+        tags.append(tag)
+
+
+def join_tags(tags: Sequence[str]) -> str:
+    """Return tags as one cell that split_tags() reads back, separators inside escaped."""
+    return ", ".join(re.sub(r"([\\,;])", r"\\\1", tag) for tag in tags)

@@ -8,7 +8,8 @@ box after the text). Scoring comes from the response declarations under the
 standard templates match_correct or map_response (by URI), no response
 processing, or a sum of mapResponse over the responses. Mapped values are
 normalised to the item's maximum (for multiple responses the sum of positive
-values, capped by upperBound). shuffle="false" pins every choice; otherwise
+values, capped by upperBound); a text entry's key mapped to 0 is an accepted
+answer worth no credit. shuffle="false" pins every choice; otherwise
 fixed="true" pins a choice. Every other interaction is reported unsupported.
 """
 
@@ -61,10 +62,17 @@ class _Declaration:
     identifier: str
     cardinality: str
     correct: list[str] = field(default_factory=list)
-    mapping: dict[str, float] = field(default_factory=dict)
+    # Map entries in document order, repeats kept: a text entry reports a repeated key as
+    # a repeated accepted answer instead of silently keeping one of its values.
+    entries: list[tuple[str, float]] = field(default_factory=list)
     default: float = 0.0
     upper: float | None = None
     case_sensitive: bool = True
+
+    @property
+    def mapping(self) -> dict[str, float]:
+        """Return the map entries by key (the last value of a repeated key)."""
+        return dict(self.entries)
 
 
 def _number(value: str | None, problems: list[Problem]) -> float | None:
@@ -92,7 +100,7 @@ def _declarations(root: Node, problems: list[Problem]) -> dict[str, _Declaration
             declaration.upper = _number(mapping.get("upperBound"), problems)
             for entry in mapping.findall("mapEntry"):
                 value = _number(entry.get("mappedValue"), problems)
-                declaration.mapping[clean_plain(entry.get("mapKey"))] = value or 0.0
+                declaration.entries.append((clean_plain(entry.get("mapKey")), value or 0.0))
                 if (entry.get("caseSensitive") or "true").strip().lower() in ("false", "0"):
                     declaration.case_sensitive = False
         found[declaration.identifier] = declaration
@@ -313,13 +321,15 @@ def _text_entries(interactions, declarations, mode, problems) -> dict | None:
         declaration = _declaration(interaction, declarations, problems)
         if declaration is None:
             continue
-        use_mapping = mode == "map_response" or (mode == "auto" and declaration.mapping)
-        if use_mapping and declaration.mapping:
-            top = _scale(list(declaration.mapping.values()), False, declaration.upper)
+        use_mapping = mode == "map_response" or (mode == "auto" and declaration.entries)
+        if use_mapping and declaration.entries:
+            top = _scale([value for _, value in declaration.entries], False, declaration.upper)
+            # A key mapped to 0 is an accepted answer worth no credit (it still matches, so
+            # it is kept); a negative value has no meaning for a typed answer.
             answers = [
                 Answer(key, value / top)
-                for key, value in declaration.mapping.items()
-                if top > 0 and value > 0
+                for key, value in declaration.entries
+                if top > 0 and value >= 0
             ]
             case_sensitive.append(declaration.case_sensitive)
         else:

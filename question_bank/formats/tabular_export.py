@@ -5,7 +5,7 @@ from __future__ import annotations
 from .answer_cell import format_answer_cell
 from .columns import COLUMNS, DIFFICULTY_LABELS, HEADERS, OPTION_COLUMNS, TYPE_LABELS
 from .html_text import html_to_cell, media_refs
-from .metadata import format_letters
+from .metadata import format_letters, join_tags
 from .numbers import format_percent
 from .records import (
     DEFAULT_MATCH,
@@ -65,7 +65,7 @@ def record_row(record: QuestionRecord, lang: str = "vi") -> list[str]:
     cells["category"] = record.category or ""
     if record.difficulty is not None:
         cells["difficulty"] = DIFFICULTY_LABELS[lang][record.difficulty]
-    cells["tags"] = ", ".join(record.tags)
+    cells["tags"] = join_tags(record.tags)
     cells["source"] = record.source or ""
     referenced = {ref for text in texts for ref in media_refs(text)}
     cells["media"] = "|".join(name for name in record.media if name not in referenced)

@@ -39,7 +39,8 @@ Columns (English name / Vietnamese name: content):
 - category / chu_de: topic path with "/" between levels, e.g. "Ngữ pháp/Thì".
 - difficulty / do_kho: 1, 2, 3 or Dễ / Trung bình / Khó (easy / medium /
   hard), with or without accents.
-- tags / the: tags separated by commas.
+- tags / the: tags separated by commas (or semicolons); write "\\," or "\\;"
+  for a comma or semicolon inside a tag, e.g. "Luật\\, nghị định".
 - match / kieu_so_khop: fill in the blank only: ignore_case (default),
   exact, or ignore_accents.
 - source / nguon: where the question comes from.
@@ -77,7 +78,8 @@ _NOTES_VI = [
     'Cố định: chữ cái của phương án không được đảo vị trí, ví dụ D ("Tất cả các phương án trên").',
     "Chủ đề: các cấp ngăn cách bằng /, ví dụ Pháp luật/Cán bộ, công chức.",
     "Độ khó: Dễ, Trung bình, Khó (hoặc 1, 2, 3).",
-    "Thẻ: ngăn cách bằng dấu phẩy.",
+    "Thẻ: ngăn cách bằng dấu phẩy; dấu phẩy hoặc dấu chấm phẩy nằm trong một thẻ ghi là \\, "
+    "hoặc \\; (ví dụ Luật\\, nghị định).",
     "Kiểu so khớp (điền khuyết): ignore_case (mặc định), exact, ignore_accents.",
     "Tệp CSV phải lưu dạng UTF-8 (CSV UTF-8); tệp mã TCVN3, VNI, Windows-1258 sẽ bị từ chối.",
 ]

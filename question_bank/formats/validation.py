@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+
+from scoring.text import normalize_answer
 
 from . import messages as msg
 from .errors import Problem
 from .html_text import has_content, html_to_plain
 from .records import (
     CHOICE_TYPES,
+    MATCH_EXACT,
     MATCH_MODES,
     MAX_OPTIONS,
     MIN_OPTIONS,
@@ -17,6 +21,7 @@ from .records import (
     QUESTION_TYPES,
     SINGLE_CHOICE,
     TRUE_FALSE,
+    Answer,
     QuestionRecord,
 )
 
@@ -116,6 +121,7 @@ def _validate_fill_blank(record: QuestionRecord) -> list[Problem]:
         if not answers:
             problems.append(Problem("answers", msg.FILL_NO_ANSWER, {"blank": number}))
             continue
+        problems += _repeated_answers(number, answers, record.match)
         for answer in answers:
             if not answer.text.strip():
                 problems.append(Problem("answers", msg.ANSWER_EMPTY, {"blank": number}))
@@ -138,4 +144,40 @@ def _validate_fill_blank(record: QuestionRecord) -> list[Problem]:
                 {"markers": markers, "blanks": len(blanks)},
             )
         )
+    return problems
+
+
+def _repeated_answers(number: int, answers: Sequence[Answer], match: str | None) -> list[Problem]:
+    """Report an accepted answer written twice, or one whose credit can never be earned.
+
+    Scoring compares a response with every accepted answer under the blank's match mode
+    and keeps the best credit. So the same text twice is always a slip (and a QTI mapping,
+    keyed by the text, cannot even hold it), and two texts the matching counts as one
+    answer ("Hà Nội" and "Ha Noi" when accents are ignored) with different credits promise
+    a credit the lower one never earns. The same credit for both is only redundant: authors
+    list the spellings they accept, and that is allowed.
+    """
+    problems: list[Problem] = []
+    mode = match if match in MATCH_MODES else MATCH_EXACT
+    texts: set[str] = set()
+    first_of: dict[str, Answer] = {}
+    for answer in answers:
+        if not answer.text.strip():
+            continue  # reported as empty
+        text = normalize_answer(answer.text, MATCH_EXACT)
+        if text in texts:
+            params = {"blank": number, "text": answer.text}
+            problems.append(Problem("answers", msg.ANSWER_REPEATED, params))
+            continue
+        texts.add(text)
+        first = first_of.setdefault(normalize_answer(answer.text, mode), answer)
+        if first.fraction != answer.fraction:
+            params = {
+                "blank": number,
+                "first": first.text,
+                "first_credit": percent(first.fraction),
+                "second": answer.text,
+                "second_credit": percent(answer.fraction),
+            }
+            problems.append(Problem("answers", msg.ANSWER_EQUIVALENT_CREDIT, params))
     return problems

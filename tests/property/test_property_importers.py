@@ -4,8 +4,8 @@ Whatever bytes a user uploads, parse() returns records or located errors and nev
 raises; every record it returns is valid and NFC; documents built to be valid parse into
 exactly the questions they hold; and export() then parse() gives back the same records.
 Hypothesis runs derandomized (the same examples on every run) and without an example
-database, so CI runs are reproducible. Bugs found are pinned by xfail(strict=True) tests with
-explicit examples at the end of the round-trip section.
+database, so CI runs are reproducible. Bugs found are pinned by tests with explicit examples
+at the end of the round-trip section (strict xfail while open, plain tests once fixed).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from question_bank.formats import (
     BLANK,
     FORMATS,
+    MATCH_MODES,
     Answer,
     ExportError,
     ImportErrorRecord,
@@ -36,8 +37,12 @@ from question_bank.formats import (
     true_false_options,
     validate_record,
 )
+from question_bank.formats import messages as msg
+from question_bank.formats.csv_format import _guard, _unguard
 from question_bank.formats.html_text import html_to_plain, sanitize_html
 from question_bank.formats.metadata import normalise_category
+from scoring.rules import score_blank
+from scoring.types import AcceptedAnswer, BlankKey
 
 ALL_FORMATS = ["auto", *FORMATS]  # xlsx, csv, gift, moodle-xml, aiken, qti
 EXPORT_FORMATS = [name for name, fmt in FORMATS.items() if fmt.exporter is not None]
@@ -317,8 +322,11 @@ def specs(draw, number: int, specials: str = "", kinds=None) -> Spec:
     elif kind == "true_false":
         spec.truth = draw(st.booleans())
     else:
-        first = draw(words(max_words=2, specials=specials))
-        more = draw(st.lists(words(max_words=2, specials=specials), max_size=2))
+        # Accepted answers differ under the default matching (ignore_case), so none repeats.
+        answers = st.lists(
+            words(max_words=2, specials=specials), min_size=1, max_size=3, unique_by=unique_key
+        )
+        first, *more = draw(answers)
         spec.answers = [(first, 1.0)] + [(text, draw(st.sampled_from([1.0, 0.5]))) for text in more]
     return spec
 
@@ -763,64 +771,20 @@ def assert_round_trip(items: list[QuestionRecord], fmt: str) -> None:
     assert [r.to_json() for r in result.records] == [r.to_json() for r in items]
 
 
-# Record shapes a format is known to lose (bugs found by this test, each pinned by an xfail
-# test below). The round trip leaves them out so it keeps guarding everything else.
-
-
-def zero_credit_answer(record: QuestionRecord) -> bool:
-    return any(answer.fraction == 0 for blank in record.blanks for answer in blank)
-
-
-def repeated_answer(record: QuestionRecord) -> bool:
-    return any(len({a.text for a in blank}) != len(blank) for blank in record.blanks)
-
-
-def apostrophe_start(record: QuestionRecord) -> bool:
-    texts = [record.stem, record.category, record.source, *record.tags]
-    texts += [option.text for option in record.options]
-    texts += [answer.text for blank in record.blanks for answer in blank]
-    return any(text and text.startswith("'") for text in texts)
-
-
-def separator_in_tag(record: QuestionRecord) -> bool:
-    return any("," in tag or ";" in tag for tag in record.tags)
-
-
-def answer_starting_with_bracket(record: QuestionRecord) -> bool:
-    return any(answer.text.startswith("[") for blank in record.blanks for answer in blank)
-
-
-KNOWN_LOSSES = {
-    "qti": [zero_credit_answer, repeated_answer],
-    "csv": [apostrophe_start, separator_in_tag],
-    "xlsx": [separator_in_tag],
-    "gift": [answer_starting_with_bracket],
-}
-
-
 @pytest.mark.parametrize("fmt", EXPORT_FORMATS)
 def test_export_then_parse_gives_back_the_records(fmt):
     multi_blank = fmt not in ("gift", "moodle-xml")  # these two cannot hold several blanks
-    losses = KNOWN_LOSSES.get(fmt, [])
 
     @fuzz_settings(EXAMPLES_PER_FORMAT.get(fmt, 100))
     @given(items=record_lists(multi_blank))
     def round_trip(items):
-        items = [record for record in items if not any(loss(record) for loss in losses)]
         assume(items)
         assert_round_trip(items, fmt)
 
     round_trip()
 
 
-def assert_round_trip_unless_refused(item: QuestionRecord, fmt: str) -> None:
-    """Round-trip one record; refusing it up front (validation) would also fix the bug."""
-    try:
-        export([item], fmt)
-    except ExportError:
-        return
-    assert_round_trip([item], fmt)
-
+# Losses this round trip found, fixed since; each keeps the example that showed it.
 
 EXPLICIT_ONLY = settings(phases=[Phase.explicit], deadline=None, database=None)
 
@@ -831,69 +795,156 @@ def choice(stem: str, *texts: str, **fields) -> QuestionRecord:
     return QuestionRecord("single_choice", stem, options=options, **fields)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="qti_item._text_entries keeps only mapped values > 0, so an accepted answer "
-    "worth 0% is dropped on re-import (every other format keeps it)",
-)
 @EXPLICIT_ONLY
 @example(item=QuestionRecord("fill_blank", "Câu 1. x", answers=(Answer("A"), Answer("B", 0.0))))
+@example(
+    item=QuestionRecord(
+        "fill_blank",
+        "Câu 1. ____ và ____",
+        blanks=((Answer("A"), Answer("a", 0.0)), (Answer("B"), Answer("C", 0.0))),
+        match="exact",
+    )
+)
 @given(item=records(1, multi_blank=True))
 def test_qti_keeps_a_zero_credit_answer(item):
-    assert_round_trip_unless_refused(item, "qti")
+    # The importer once kept only mapped values > 0 and dropped these answers.
+    assert_round_trip([item], "qti")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="qti_export writes one qti-map-entry per answer; the importer's mapping dict keeps "
-    "the last entry for a repeated text, so the 100% answer is overwritten by 0% and the "
-    "exported item is refused as having no correct response",
-)
-@EXPLICIT_ONLY
-@example(item=QuestionRecord("fill_blank", "Câu 1. x", answers=(Answer("A"), Answer("A", 0.0))))
-@given(item=records(1, multi_blank=True))
-def test_qti_reads_back_a_blank_that_repeats_an_answer(item):
-    assert_round_trip_unless_refused(item, "qti")
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="csv_format._guard adds an apostrophe only before = + - @, but _unguard strips a "
-    'leading apostrophe before those: a text that really starts with "\'=" comes back as "="',
-)
 @EXPLICIT_ONLY
 @example(item=choice("Câu 1. x", "A", "'=B"))
+@example(item=choice("Câu 1. x", "A", "''B", tags=("'x",), source="'=1"))
 @example(item=QuestionRecord("fill_blank", "Câu 1. x", answers=(Answer("'=b"),)))
+@example(item=QuestionRecord("fill_blank", "Câu 1. x", answers=(Answer("'"), Answer("''", 0.5))))
 @given(item=records(1, multi_blank=True))
 def test_csv_keeps_a_text_starting_with_an_apostrophe(item):
-    assert_round_trip_unless_refused(item, "csv")
+    # The formula guard once added an apostrophe before = + - @ only but removed one before
+    # them on import, so "'=B" came back as "=B".
+    assert_round_trip([item], "csv")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tabular_export joins tags with ', ' and metadata.split_tags splits on , and ;, so "
-    "the tag 'luật, nghị định' comes back from xlsx and csv as two tags; export neither "
-    "escapes nor refuses it",
-)
+@fuzz_settings(300)
+@given(value=st.text(alphabet=st.sampled_from("'=+-@\t\r a"), max_size=6) | st.text(max_size=8))
+def test_the_csv_formula_guard_is_undone_exactly(value):
+    guarded = _guard(value)
+    assert _unguard(guarded) == value
+    assert not guarded.startswith(("=", "+", "-", "@", "\t", "\r"))  # Excel runs none of them
+
+
 @EXPLICIT_ONLY
 @example(item=choice("Câu 1. x", "A", "B", tags=("luật, nghị định",)), fmt="xlsx")
 @example(item=choice("Câu 1. x", "A", "B", tags=("a;b",)), fmt="csv")
+@example(item=choice("Câu 1. x", "A", "B", tags=("C\\C++", "x\\", ",", "\\;")), fmt="csv")
 @given(item=records(1, multi_blank=True), fmt=st.sampled_from(["xlsx", "csv"]))
 def test_spreadsheets_keep_a_tag_holding_a_comma(item, fmt):
-    assert_round_trip_unless_refused(item, fmt)
+    # Tags were once joined with ", " and split on , and ; without escaping.
+    assert_round_trip([item], fmt)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gift_export._weighted writes '[html]' before an answer starting with '[', but "
-    "gift._answers reads short answers with clean_plain (no text-format prefix handling), so "
-    "the answer '[A' comes back as '[html][A'",
-)
 @EXPLICIT_ONLY
 @example(item=QuestionRecord("fill_blank", "Câu 1. x", answers=(Answer("[A"),)))
+@example(item=QuestionRecord("fill_blank", "Câu 1. x", answers=(Answer("A"), Answer("[html]B"))))
 @given(item=records(1, multi_blank=False))
 def test_gift_keeps_an_answer_starting_with_a_bracket(item):
-    assert_round_trip_unless_refused(item, "gift")
+    # The exporter once wrote "[html]" before such an answer, which GIFT reads as plain text.
+    assert_round_trip([item], "gift")
+
+
+# Scoring compares a response with each accepted answer under the blank's matching and keeps
+# the best credit. Validation refuses a blank that writes the same text twice (a QTI mapping,
+# keyed by the text, cannot hold it) or lists two texts the matching counts as one answer
+# with different credits (the lower credit is never earned); equivalent spellings with the
+# same credit are allowed and come back from every format.
+
+REPEAT_MESSAGES = {msg.ANSWER_REPEATED, msg.ANSWER_EQUIVALENT_CREDIT}
+STROKE = str.maketrans("đĐ", "dD")
+
+
+@st.composite
+def blanks_that_may_repeat(draw) -> QuestionRecord:
+    """Return a one-blank question, often with an answer repeated in another form."""
+    match = draw(st.sampled_from(MATCH_MODES))
+    texts = draw(st.lists(plain_value(), min_size=1, max_size=3))
+    if draw(st.booleans()):
+        original = draw(st.sampled_from(texts))
+        variant = draw(
+            st.sampled_from(
+                [
+                    original,
+                    original.upper(),
+                    original.lower(),
+                    original.replace(" ", "  "),
+                    unicodedata.normalize("NFD", original),
+                    "".join(
+                        ch
+                        for ch in unicodedata.normalize("NFD", original.translate(STROKE))
+                        if not unicodedata.combining(ch)
+                    ),
+                ]
+            )
+        )
+        texts.insert(draw(st.integers(1, len(texts))), variant)
+    fractions = [1.0] + [draw(st.sampled_from([1.0, 0.5, 0.0])) for _ in texts[1:]]
+    answers = tuple(Answer(text, f) for text, f in zip(texts, fractions, strict=True))
+    return QuestionRecord("fill_blank", "Câu 1. x", answers=answers, match=match)
+
+
+def scoring_objects_to(record: QuestionRecord) -> bool:
+    """Return True if a text is written twice or an answer typed as written misses its credit."""
+    texts = [unicodedata.normalize("NFC", answer.text) for answer in record.answers]
+    key = BlankKey(tuple(AcceptedAnswer(a.text, a.fraction) for a in record.answers), record.match)
+    unreachable = any(score_blank(key, a.text) != a.fraction for a in record.answers)
+    return len(set(texts)) != len(texts) or unreachable
+
+
+@fuzz_settings(300)
+@given(item=blanks_that_may_repeat())
+def test_a_blank_is_refused_exactly_when_scoring_would_repeat_or_miss_a_credit(item):
+    refused = [p for p in validate_record(item) if p.message_id in REPEAT_MESSAGES]
+    assert bool(refused) == scoring_objects_to(item)
+    for problem in refused:
+        assert problem.field == "answers" and problem.params["blank"] == 1
+
+
+@fuzz_settings(40)
+@given(item=blanks_that_may_repeat())
+def test_equivalent_spellings_with_the_same_credit_come_back_from_every_format(item):
+    assume(not validate_record(item))
+    item = dataclasses.replace(
+        item,
+        answers=tuple(
+            Answer(unicodedata.normalize("NFC", a.text), a.fraction) for a in item.answers
+        ),
+    )
+    for fmt in EXPORT_FORMATS:
+        assert_round_trip([item], fmt)
+
+
+@EXPLICIT_ONLY
+@example(item=QuestionRecord("fill_blank", "Câu 1. x", answers=(Answer("A"), Answer("A", 0.0))))
+@example(item=QuestionRecord("fill_blank", "Câu 1. x", answers=(Answer("A"), Answer("A"))))
+@example(
+    item=QuestionRecord(
+        "fill_blank", "Câu 1. x", answers=(Answer("Hà Nội"), Answer("hà  nội", 0.5))
+    )
+)
+@example(
+    item=QuestionRecord(
+        "fill_blank",
+        "Câu 1. x",
+        answers=(Answer("Hà Nội", 0.5), Answer("Ha Noi")),
+        match="ignore_accents",
+    )
+)
+@given(item=blanks_that_may_repeat())
+def test_every_exporter_refuses_a_blank_that_repeats_an_answer(item):
+    # QTI once wrote both map entries and read back only the last (0%): no correct answer.
+    for fmt in EXPORT_FORMATS:
+        with pytest.raises(ExportError) as caught:
+            export([item], fmt)
+        assert {(e.line, e.field, e.message_id) for e in caught.value.errors} <= {
+            (1, "answers", message) for message in REPEAT_MESSAGES
+        }
 
 
 # ---------------------------------------------------------------------------------------
