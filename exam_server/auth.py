@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import functools
+import hashlib
+import hmac
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, logout_user
 
 from exam_server.db import get_session, utcnow
 from exam_server.models import Candidate, User
+from exam_server.security import csrf
 
 login_manager = LoginManager()
 
@@ -23,6 +28,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "staff.login"
     login_manager.login_message = _l("Please sign in to continue.")
     login_manager.session_protection = "basic"
+    app.session_interface = TerminalSessionInterface()
     app.before_request(_expire_idle_staff)
 
 
@@ -119,6 +125,89 @@ def candidate_ids_required(view: Callable) -> Callable:
 
     wrapped.allowed_roles = ("candidate",)
     return wrapped
+
+
+# --- the exam page's attempt token ------------------------------------------------------
+#
+# Answer saves and heartbeats are most of an exam's requests. The exam page sends them with
+# a token naming its attempt, candidate and terminal, signed with the app's secret: checking
+# it is one HMAC, where the session cookie and the CSRF token are two signed, compressed
+# documents to decode on every save. A header no other site can make a browser send is
+# also what CSRF protection needs. Whether the attempt is still this terminal's is checked
+# against the database on every request, as before.
+
+ATTEMPT_TOKEN_HEADER = "X-Attempt-Token"
+_TOKEN_KEY = "exam_attempt_token_key"
+
+
+def _token_key() -> bytes:
+    key = current_app.extensions.get(_TOKEN_KEY)
+    if key is None:
+        secret = current_app.config["SECRET_KEY"].encode()
+        key = current_app.extensions[_TOKEN_KEY] = hmac.new(
+            secret, b"exam-attempt-token", hashlib.sha256
+        ).digest()
+    return key
+
+
+def _token_signature(attempt_id: int, candidate_id: int, terminal: str) -> str:
+    message = f"{attempt_id}.{candidate_id}.{terminal}".encode()
+    digest = hmac.new(_token_key(), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def attempt_token(attempt_id: int, candidate_id: int, terminal: str) -> str:
+    """The token the exam page sends with its saves and heartbeats for this attempt."""
+    return f"{candidate_id}.{terminal}.{_token_signature(attempt_id, candidate_id, terminal)}"
+
+
+def read_attempt_token(token: str, attempt_id: int) -> tuple[int, str] | None:
+    """Return (candidate id, terminal) from a genuine token for `attempt_id`, else None."""
+    candidate_part, _dot, rest = token.partition(".")
+    terminal, _dot, signature = rest.rpartition(".")
+    if not candidate_part.isdigit() or not terminal or not signature:
+        return None
+    candidate_id = int(candidate_part)
+    expected = _token_signature(attempt_id, candidate_id, terminal)
+    if not hmac.compare_digest(expected, signature):
+        return None
+    return candidate_id, terminal
+
+
+def attempt_api(view: Callable) -> Callable:
+    """For /api/attempts/<attempt_id>/…: the attempt token, or the session with CSRF.
+
+    The token is what exam pages send. The session cookie with the X-CSRFToken header still
+    works for any other client (and for an exam page loaded before an upgrade).
+    """
+
+    @functools.wraps(view)
+    def wrapped(attempt_id: int, *args: Any, **kwargs: Any) -> Any:
+        token = request.headers.get(ATTEMPT_TOKEN_HEADER)
+        if token is not None:
+            ids = read_attempt_token(token, attempt_id)
+            if ids is None:
+                abort(401)
+            g.candidate_id, g.terminal = ids
+        else:
+            csrf.protect()
+            candidate_id = session.get("candidate_id")
+            if candidate_id is None:
+                abort(401)
+            g.candidate_id, g.terminal = candidate_id, session.get("terminal")
+        return view(attempt_id, *args, **kwargs)
+
+    wrapped.allowed_roles = ("candidate",)
+    return csrf.exempt(wrapped)  # checked above, for the cookie path only
+
+
+class TerminalSessionInterface(SecureCookieSessionInterface):
+    """Leave the session cookie unread on requests that carry an attempt token."""
+
+    def open_session(self, app: Flask, request: Any) -> Any:
+        if ATTEMPT_TOKEN_HEADER in request.headers and request.path.startswith("/api/attempts/"):
+            return self.null_session_class()
+        return super().open_session(app, request)
 
 
 def now() -> dt.datetime:

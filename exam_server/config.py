@@ -46,6 +46,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("STAFF_NETWORKS", str, "", "comma-separated networks (CIDR) allowed on staff pages"),
     Setting("MAX_UPLOAD_MB", int, 50, "largest upload accepted (imports, media)"),
     Setting(
+        "DB_POOL_SIZE",
+        int,
+        16,
+        "database connections each worker keeps open: at least its threads (gunicorn's 16)",
+    ),
+    Setting(
         "PROXY_COUNT", int, 0, "reverse proxies in front (nginx: 1) whose X-Forwarded-For to trust"
     ),
 )

@@ -52,15 +52,20 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and serialised writers."""
+def make_engine(url: str, pool_size: int = 16) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and serialised writers.
+
+    `pool_size` connections stay open: with fewer than a worker's threads, every busy
+    moment opens and closes PostgreSQL connections (a server process each), which cost
+    more than the saves themselves.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
         _tune_sqlite(engine)
         return engine
     # No pre-ping: it costs a round trip on every request. A connection broken by a database
     # restart fails one request, the pool is invalidated, and the terminal simply retries.
-    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=3600)
+    return create_engine(url, pool_size=pool_size, max_overflow=8, pool_recycle=3600)
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -90,7 +95,7 @@ class Database:
 
 def init_app(app: Flask) -> None:
     """Bind an engine and a session factory to the app; sessions close at teardown."""
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"], app.config["DB_POOL_SIZE"])
     app.extensions["exam_db"] = Database(engine, sessionmaker(bind=engine, expire_on_commit=False))
     app.teardown_appcontext(_close_session)
 

@@ -26,6 +26,8 @@ BIN = Path(sys.executable).parent
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 PAPER = re.compile(r'<script type="application/json" id="paper-data">(.*?)</script>', re.S)
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/exam_bench"
+# Threads per gunicorn worker, for the app and the bare route alike (`examctl run`'s default).
+THREADS = int(os.environ.get("BENCH_THREADS", "16"))
 
 
 def line(name: str, figure: float, budget: float, passed: bool, unit_note: str = "") -> None:
@@ -129,7 +131,7 @@ def start_app(
         stdout=subprocess.DEVNULL,
     )
     port = free_port()
-    command = [str(BIN / "examctl"), "run", "--port", str(port)]
+    command = [str(BIN / "examctl"), "run", "--port", str(port), "--threads", str(THREADS)]
     if workers:
         command += ["--workers", str(workers)]
     with open(workdir / "server.log", "w") as log:
@@ -153,17 +155,21 @@ def start_bare(workers: int) -> tuple[str, subprocess.Popen]:
         "--worker-class",
         "gthread",
         "--threads",
-        "16",
+        str(THREADS),
         "--bind",
         f"127.0.0.1:{port}",
         "--timeout",
         "60",
-        "--log-level",
-        "warning",
+        "--keep-alive",
+        "75",
+        # `examctl run` logs every request to stdout, so the bare route does too.
+        "--access-logfile",
+        "-",
         "bare_app:app",
     ]
+    log = open(Path(tempfile.mkdtemp(prefix="exam-bare-")) / "server.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     url = f"http://127.0.0.1:{port}"
     wait_ready(url + "/bare", process)
@@ -199,6 +205,7 @@ class Terminal:
     attempt_id: int | None = None
     seq: int = 0
     choices: list | None = None  # positions of four-option items, for load tests
+    attempt_token: str = ""  # sent with saves, as exam.js does
 
 
 def sign_in(base: str, sbd: str, code: str) -> Terminal:

@@ -43,7 +43,8 @@ class SaveClient:
         position = t.choices[t.seq % len(t.choices)]
         change = {"seq": t.seq, "kind": "answer", "position": position, "value": [t.seq % 4]}
         body = json.dumps({"changes": [change]}).encode()
-        headers = {"Cookie": t.cookie, "X-CSRFToken": t.token}
+        # What exam.js sends: the cookie and CSRF header of every page, and the attempt token.
+        headers = {"Cookie": t.cookie, "X-CSRFToken": t.token, "X-Attempt-Token": t.attempt_token}
         return build_request("POST", self.path_for(t), host, body=body, headers=headers)
 
     def done(self, status, body):
@@ -59,6 +60,7 @@ def open_papers(base, terminals):
         page = requests.get(base + "/exam", headers=headers)
         paper = json.loads(PAPER.search(page.text).group(1))
         t.attempt_id, t.seq = paper["attempt_id"], paper["last_seq"]
+        t.attempt_token = paper["token"]
         t.choices = [item["position"] for item in paper["items"] if len(item["options"]) >= 4]
 
 

@@ -54,6 +54,7 @@ class Paper:
     attempt_id: int
     seq: int
     items: list
+    token: str  # the attempt token exam.js sends with saves and heartbeats
     answered: dict = field(default_factory=dict)  # position -> last acknowledged value
     flags: dict = field(default_factory=dict)
     changes_acked: int = 0
@@ -117,11 +118,21 @@ class Connection:
 
 
 def raw_request(
-    method: str, path: str, host: str, cookie: str, *, body: bytes = b"", kind: str = "", token=""
+    method: str,
+    path: str,
+    host: str,
+    cookie: str,
+    *,
+    body: bytes = b"",
+    kind: str = "",
+    token="",
+    attempt_token="",
 ) -> bytes:
     head = [f"{method} {path} HTTP/1.1", f"Host: {host}", f"Cookie: {cookie}"]
     if token:
         head.append(f"X-CSRFToken: {token}")
+    if attempt_token:
+        head.append(f"X-Attempt-Token: {attempt_token}")
     if method == "POST":
         head += [f"Content-Type: {kind}", f"Content-Length: {len(body)}"]
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
@@ -133,7 +144,7 @@ def nfc(text: str) -> str:
 
 def paper_from(html: str) -> Paper:
     data = json.loads(PAPER.search(html).group(1))
-    return Paper(data["attempt_id"], data["last_seq"], data["items"])
+    return Paper(data["attempt_id"], data["last_seq"], data["items"], data["token"])
 
 
 def open_first_part(base: str, terminal) -> Paper:
@@ -198,6 +209,7 @@ async def sit_part(
                     body=b"{}",
                     kind="application/json",
                     token=terminal.token,
+                    attempt_token=paper.token,
                 )
                 began = time.perf_counter()
                 status, _headers, body = await connection.request(raw)
@@ -215,6 +227,7 @@ async def sit_part(
                 body=json.dumps({"changes": [change]}).encode(),
                 kind="application/json",
                 token=terminal.token,
+                attempt_token=paper.token,
             )
             began = time.perf_counter()
             status, _headers, body = await connection.request(raw)

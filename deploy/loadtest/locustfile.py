@@ -130,6 +130,7 @@ class Terminal(FastHttpUser):
         page = self.client.get("/exam", name="/exam")
         data = json.loads(PAPER.search(page.text).group(1))
         self.token = CSRF.search(page.text).group(1)
+        self.attempt_token = data["token"]  # exam.js sends it with saves and heartbeats
         return data
 
     def answer(self, paper: dict) -> None:
@@ -191,7 +192,7 @@ class Terminal(FastHttpUser):
             with self.client.post(
                 f"/api/attempts/{self.attempt_id}/changes",
                 json={"changes": self.pending},
-                headers={"X-CSRFToken": self.token},
+                headers={"X-CSRFToken": self.token, "X-Attempt-Token": self.attempt_token},
                 name="/api/attempts/[id]/changes",
                 catch_response=True,
             ) as response:
@@ -230,7 +231,7 @@ class Terminal(FastHttpUser):
         self.client.post(
             f"/api/attempts/{self.attempt_id}/heartbeat",
             json={},
-            headers={"X-CSRFToken": self.token},
+            headers={"X-CSRFToken": self.token, "X-Attempt-Token": self.attempt_token},
             name="/api/attempts/[id]/heartbeat",
         )
 

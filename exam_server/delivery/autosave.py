@@ -11,17 +11,18 @@ from __future__ import annotations
 import datetime as dt
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ARRAY, Connection, Integer, any_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from exam_server.chain import canonical_event, link
 from exam_server.clock import ClockState, deadline, seconds_left
+from exam_server.delivery import answer_writes
+from exam_server.delivery.combiner import Combiner, Job
+from exam_server.delivery.errors import DeliveryError
 from exam_server.models import (
-    Answer,
-    AnswerEvent,
     Attempt,
     Candidate,
     Form,
@@ -30,49 +31,73 @@ from exam_server.models import (
     RoomSession,
 )
 
-_ATTEMPT_STATE = (
-    select(
-        Attempt.candidate_id,
-        Attempt.state,
-        Attempt.last_seq,
-        Attempt.event_count,
-        Attempt.last_hash,
-        Attempt.form_id,
-        Attempt.deadline_base_at,
-        Attempt.paused_seconds_at_start,
-        Attempt.extension_seconds,
-        Form.seed,
-        Candidate.active_terminal,
-        RoomSession.state.label("room_state"),
-        RoomSession.paused_at.label("room_paused_at"),
-        RoomSession.paused_seconds.label("room_paused_seconds"),
-    )
+_STATE_COLUMNS = (
+    Attempt.id,
+    Attempt.candidate_id,
+    Attempt.state,
+    Attempt.last_seq,
+    Attempt.event_count,
+    Attempt.last_hash,
+    Attempt.form_id,
+    Attempt.deadline_base_at,
+    Attempt.paused_seconds_at_start,
+    Attempt.extension_seconds,
+    Form.seed,
+    Candidate.active_terminal,
+    RoomSession.state.label("room_state"),
+    RoomSession.paused_at.label("room_paused_at"),
+    RoomSession.paused_seconds.label("room_paused_seconds"),
+)
+_STATES = (
+    select(*_STATE_COLUMNS)
     .join(Form, Form.id == Attempt.form_id)
     .join(Candidate, Candidate.id == Attempt.candidate_id)
     .join(RoomSession, RoomSession.id == Candidate.room_session_id)
-    .where(Attempt.id == bindparam("attempt_id"))
 )
-LOCK_ATTEMPT = _ATTEMPT_STATE.with_for_update(of=Attempt.__table__)
-READ_ATTEMPT_NO_LOCK = _ATTEMPT_STATE
+READ_ATTEMPT_NO_LOCK = _STATES.where(Attempt.id == bindparam("attempt_id"))
+# A batch locks its attempts in id order: two batches wanting the same two attempts then
+# queue instead of deadlocking.
+_LOCK_ATTEMPTS = {
+    dialect: _STATES.where(condition).order_by(Attempt.id).with_for_update(of=Attempt.__table__)
+    for dialect, condition in (
+        ("postgresql", Attempt.id == any_(bindparam("ids", type_=ARRAY(Integer)))),
+        ("sqlite", Attempt.id.in_(bindparam("ids", expanding=True))),
+    )
+}
+_driver_sql: dict[tuple[int, str], str] = {}
+
+
+def _run(connection: Connection, statement, params: dict):
+    """Execute a state read; on PostgreSQL as SQL compiled once per worker.
+
+    The driver's own types (aware datetimes, ints, text) are all these reads need, and
+    this saves SQLAlchemy's per-call cache-key work on the busiest statements of the exam.
+    """
+    if connection.dialect.name != "postgresql":
+        return connection.execute(statement, params)
+    key = (id(statement), connection.dialect.name)
+    sql = _driver_sql.get(key)
+    if sql is None:
+        sql = _driver_sql[key] = str(statement.compile(dialect=connection.dialect))
+    return connection.exec_driver_sql(sql, params)
+
+
+def read_attempt_state(connection: Connection, attempt_id: int):
+    """One attempt's state without a lock (a heartbeat), or None."""
+    return _run(connection, READ_ATTEMPT_NO_LOCK, {"attempt_id": attempt_id}).one_or_none()
+
+
+def read_attempt_states(connection: Connection, attempt_ids: list[int]) -> list:
+    """Lock the attempts `attempt_ids` (sorted) and return their states."""
+    statement = _LOCK_ATTEMPTS.get(connection.dialect.name, _LOCK_ATTEMPTS["sqlite"])
+    return _run(connection, statement, {"ids": attempt_ids}).all()
+
 
 FORM_SHAPE = (
     select(FormItem.position, ItemVersion.item_type, ItemVersion.content)
     .join(ItemVersion, ItemVersion.id == FormItem.item_version_id)
     .where(FormItem.form_id == bindparam("form_id"))
 )
-
-TOUCH_ATTEMPT = (
-    update(Attempt.__table__)
-    .where(Attempt.__table__.c.id == bindparam("attempt_id"))
-    .values(
-        last_seq=bindparam("last_seq"),
-        event_count=bindparam("event_count"),
-        last_hash=bindparam("last_hash"),
-        last_contact_at=bindparam("now"),
-    )
-)
-
-INSERT_EVENTS = insert(AnswerEvent.__table__)
 
 Shape = tuple[str, int, int]  # item type, option count, blank count
 _shape_cache: OrderedDict[tuple[int, int], dict[int, Shape]] = OrderedDict()
@@ -98,28 +123,6 @@ def form_shapes(connection: Connection, form_id: int, seed: int) -> dict[int, Sh
     return shapes
 
 
-_upserts: dict[tuple[str, str], Any] = {}
-
-
-def upsert_statement(dialect: str, kind: str):
-    """INSERT … ON CONFLICT (attempt, position) DO UPDATE, for PostgreSQL and SQLite."""
-    key = (dialect, kind)
-    if key not in _upserts:
-        module = postgresql if dialect == "postgresql" else sqlite
-        table = Answer.__table__
-        statement = module.insert(table)
-        changed = ("response",) if kind == "answer" else ("flagged",)
-        _upserts[key] = statement.on_conflict_do_update(
-            index_elements=[table.c.attempt_id, table.c.position],
-            set_={
-                **{name: statement.excluded[name] for name in changed},
-                "seq": statement.excluded.seq,
-                "updated_at": statement.excluded.updated_at,
-            },
-        )
-    return _upserts[key]
-
-
 class Outcome:
     """What the fast path found: acknowledged, or a case the caller must handle."""
 
@@ -130,95 +133,145 @@ class Outcome:
     NOT_FOUND = "not_found"
 
 
-def save(
-    session: Session,
-    *,
-    attempt_id: int,
-    candidate_id: int,
-    terminal: str | None,
-    changes: list,
-    now: dt.datetime,
-    grace_seconds: int,
-    clean: Callable[[Any, Shape], Any],
-) -> tuple[str, int, int]:
-    """Apply fresh changes; return (outcome, acknowledged sequence, seconds left).
+@dataclass
+class SaveRequest:
+    """One terminal's save, as a batch sees it."""
 
-    `clean(change, shape)` validates one change (raising the caller's error) and returns
-    the value to store; nothing is written unless every change is valid.
+    attempt_id: int
+    candidate_id: int
+    terminal: str | None
+    changes: list
+    now: dt.datetime
+    grace_seconds: int
+    clean: Callable[[Any, Shape], Any]
+
+
+@dataclass
+class SaveResult:
+    outcome: str
+    acked_seq: int
+    seconds_left: int
+
+
+def save(session: Session, request: SaveRequest, combiner: Combiner | None = None) -> SaveResult:
+    """Apply a terminal's fresh changes and commit; with a combiner, together with others.
+
+    `request.clean(change, shape)` validates one change (raising the caller's error) and
+    returns the value to store; nothing of a request is written unless all its changes are
+    valid. Raises that error, or a database error (after which nothing of it was written).
+    """
+    if combiner is None:
+        return _save_alone(session, request)
+    job = combiner.run(Job(request), lambda jobs: _run_jobs(session, jobs))
+    if isinstance(job.error, _BatchFailed):
+        return _save_alone(session, request)  # someone else's failure: try once on its own
+    if job.error is not None:
+        raise job.error
+    _forget_cached_attempt(session, request.attempt_id)
+    return job.result
+
+
+class _BatchFailed(Exception):
+    """The batch's transaction failed; each of its requests is retried on its own."""
+
+
+def _save_alone(session: Session, request: SaveRequest) -> SaveResult:
+    (outcome,) = save_batch(session, [request])
+    if isinstance(outcome, BaseException):
+        session.rollback()
+        raise outcome
+    session.commit()
+    return outcome
+
+
+def _run_jobs(session: Session, jobs: list[Job]) -> None:
+    try:
+        outcomes = save_batch(session, [job.payload for job in jobs])
+        session.commit()
+    except Exception:
+        session.rollback()
+        for job in jobs:
+            job.finish(error=_BatchFailed())
+        return
+    for job, outcome in zip(jobs, outcomes, strict=True):
+        if isinstance(outcome, BaseException):
+            job.finish(error=outcome)
+        else:
+            job.finish(result=outcome)
+
+
+def save_batch(session: Session, requests: list[SaveRequest]) -> list[SaveResult | BaseException]:
+    """Check and apply `requests` in one transaction (the caller commits); one outcome each.
+
+    Every attempt concerned is locked at once, in id order (so two batches never deadlock);
+    requests for one attempt apply in arrival order. A request whose change is invalid gets
+    the validation error as its outcome and writes nothing.
     """
     session.flush()  # ORM changes pending in this session must be visible to the Core reads
     connection = session.connection()
-    row = connection.execute(LOCK_ATTEMPT, {"attempt_id": attempt_id}).one_or_none()
-    if row is None or row.candidate_id != candidate_id:
-        return Outcome.NOT_FOUND, 0, 0
-    if row.active_terminal != terminal:
-        return Outcome.REPLACED, row.last_seq, 0
-    clock = ClockState(
-        row.deadline_base_at,
-        row.room_paused_seconds,
-        row.room_paused_at,
-        row.paused_seconds_at_start,
-        row.extension_seconds,
-    )
+    states = {
+        row.id: _AttemptHead(row)
+        for row in read_attempt_states(connection, sorted({r.attempt_id for r in requests}))
+    }
+    outcomes: list[SaveResult | BaseException] = []
+    writes = answer_writes.Writes()
+    for request in requests:
+        try:
+            outcomes.append(_apply(connection, request, states.get(request.attempt_id), writes))
+        except DeliveryError as exc:  # an invalid change: this request writes nothing
+            outcomes.append(exc)
+    if writes:
+        answer_writes.write(connection, writes)
+        for attempt_id in writes.heads:
+            _forget_cached_attempt(session, attempt_id)
+    return outcomes
+
+
+class _AttemptHead:
+    """An attempt's locked state; moves forward as a batch applies its requests."""
+
+    def __init__(self, row: Any):
+        self.row = row
+        self.last_seq: int = row.last_seq
+        self.event_count: int = row.event_count
+        self.last_hash: str = row.last_hash
+        self.clock = ClockState(
+            row.deadline_base_at,
+            row.room_paused_seconds,
+            row.room_paused_at,
+            row.paused_seconds_at_start,
+            row.extension_seconds,
+        )
+
+
+def _apply(connection: Connection, request: SaveRequest, head: _AttemptHead | None, writes):
+    if head is None or head.row.candidate_id != request.candidate_id:
+        return SaveResult(Outcome.NOT_FOUND, 0, 0)
+    row, now = head.row, request.now
+    if row.active_terminal != request.terminal:
+        return SaveResult(Outcome.REPLACED, head.last_seq, 0)
     if row.state != "in_progress":
-        return Outcome.CLOSED, row.last_seq, 0
+        return SaveResult(Outcome.CLOSED, head.last_seq, 0)
     if row.room_state == "paused":
-        return Outcome.PAUSED, row.last_seq, seconds_left(clock, now)
-    if now > deadline(clock, now) + dt.timedelta(seconds=grace_seconds):
-        return Outcome.CLOSED, row.last_seq, 0
-    fresh = sorted((c for c in changes if c.seq > row.last_seq), key=lambda c: c.seq)
-    last_seq, count, last_hash = row.last_seq, row.event_count, row.last_hash
+        return SaveResult(Outcome.PAUSED, head.last_seq, seconds_left(head.clock, now))
+    if now > deadline(head.clock, now) + dt.timedelta(seconds=request.grace_seconds):
+        return SaveResult(Outcome.CLOSED, head.last_seq, 0)
+    fresh = sorted((c for c in request.changes if c.seq > head.last_seq), key=lambda c: c.seq)
     if fresh:
         shapes = form_shapes(connection, row.form_id, row.seed)
-        cleaned = [(change, clean(change, shapes.get(change.position))) for change in fresh]
-        events = []
-        for change, value in cleaned:
-            count += 1
+        cleaned = [(c, request.clean(c, shapes.get(c.position))) for c in fresh]
+        for change, value in cleaned:  # nothing below can fail: the request applies whole
+            head.event_count += 1
             canonical = canonical_event(
-                attempt_id, count, change.kind, change.seq, change.position, value, now
+                row.id, head.event_count, change.kind, change.seq, change.position, value, now
             )
-            new_hash = link(last_hash, canonical)
-            events.append(
-                {
-                    "attempt_id": attempt_id,
-                    "ordinal": count,
-                    "kind": change.kind,
-                    "client_seq": change.seq,
-                    "position": change.position,
-                    "payload": value,
-                    "at": now,
-                    "prev_hash": last_hash,
-                    "hash": new_hash,
-                }
-            )
-            last_hash = new_hash
-        connection.execute(INSERT_EVENTS, events)
-        dialect = connection.dialect.name
-        for change, value in cleaned:
-            connection.execute(
-                upsert_statement(dialect, change.kind),
-                {
-                    "attempt_id": attempt_id,
-                    "position": change.position,
-                    "response": value if change.kind == "answer" else None,
-                    "flagged": value if change.kind == "flag" else False,
-                    "seq": change.seq,
-                    "updated_at": now,
-                },
-            )
-        last_seq = fresh[-1].seq
-    connection.execute(
-        TOUCH_ATTEMPT,
-        {
-            "attempt_id": attempt_id,
-            "last_seq": last_seq,
-            "event_count": count,
-            "last_hash": last_hash,
-            "now": now,
-        },
-    )
-    _forget_cached_attempt(session, attempt_id)
-    return Outcome.ACKED, last_seq, seconds_left(clock, now)
+            new_hash = link(head.last_hash, canonical)
+            writes.add_event(row.id, head.event_count, change, value, now, head.last_hash, new_hash)
+            head.last_hash = new_hash
+        writes.add_answers(row.id, cleaned, now)
+        head.last_seq = fresh[-1].seq
+    writes.move_head(row.id, head.last_seq, head.event_count, head.last_hash, now)
+    return SaveResult(Outcome.ACKED, head.last_seq, seconds_left(head.clock, now))
 
 
 def _forget_cached_attempt(session: Session, attempt_id: int) -> None:
@@ -250,7 +303,7 @@ def pulse(
     wait for the disk (losing one in a crash is harmless; answers are never written here).
     """
     connection = session.connection()
-    row = connection.execute(READ_ATTEMPT_NO_LOCK, {"attempt_id": attempt_id}).one_or_none()
+    row = read_attempt_state(connection, attempt_id)
     if row is None or row.candidate_id != candidate_id:
         return Outcome.NOT_FOUND, None, 0
     clock = ClockState(

@@ -13,6 +13,7 @@ from exam_server import audit, throttle
 from exam_server.chain import GENESIS
 from exam_server.clock import scheduled_window_end
 from exam_server.delivery import autosave
+from exam_server.delivery.combiner import Combiner
 from exam_server.delivery.errors import (
     AttemptClosed,
     BadChange,
@@ -371,31 +372,36 @@ def save_changes(
     changes: list[Change],
     now: dt.datetime,
     grace_seconds: int,
+    combiner: Combiner | None = None,
 ) -> SaveAck:
-    """Apply new changes in sequence order and acknowledge the highest sequence held.
+    """Apply new changes in sequence order, commit, and acknowledge the highest sequence held.
 
     A change whose sequence number is not above the attempt's last one is a replay:
-    it is acknowledged without effect. The caller commits before answering.
+    it is acknowledged without effect. With a combiner, saves arriving together share one
+    transaction. A closed attempt is finalised and the refusal logged (committed too).
     """
-    outcome, acked, left = autosave.save(
+    result = autosave.save(
         session,
-        attempt_id=attempt_id,
-        candidate_id=candidate_id,
-        terminal=terminal,
-        changes=changes,
-        now=now,
-        grace_seconds=grace_seconds,
-        clean=_clean_change,
+        autosave.SaveRequest(
+            attempt_id, candidate_id, terminal, changes, now, grace_seconds, _clean_change
+        ),
+        combiner,
     )
-    if outcome == autosave.Outcome.ACKED:
-        return SaveAck(acked_seq=acked, seconds_left=left, state="in_progress", paused=False)
-    if outcome == autosave.Outcome.REPLACED:
+    if result.outcome == autosave.Outcome.ACKED:
+        return SaveAck(
+            acked_seq=result.acked_seq,
+            seconds_left=result.seconds_left,
+            state="in_progress",
+            paused=False,
+        )
+    if result.outcome == autosave.Outcome.REPLACED:
         raise TerminalReplaced()
-    if outcome == autosave.Outcome.PAUSED:
+    if result.outcome == autosave.Outcome.PAUSED:
         raise RoomPaused()
-    if outcome == autosave.Outcome.NOT_FOUND:
+    if result.outcome == autosave.Outcome.NOT_FOUND:
         raise AttemptClosed()
     _refuse_closed(session, attempt_id, candidate_id, changes, now, grace_seconds)
+    session.commit()  # the finalisation and the logged refusal stay
     raise AttemptClosed()
 
 

@@ -22,6 +22,8 @@ from sqlalchemy import select
 
 from exam_server import lifecycle
 from exam_server.auth import (
+    attempt_api,
+    attempt_token,
     candidate_ids_required,
     candidate_required,
     now,
@@ -32,7 +34,8 @@ from exam_server.chain import receipt_code
 from exam_server.clock import seconds_left
 from exam_server.db import get_session
 from exam_server.delivery import autosave, media, services
-from exam_server.delivery.errors import AttemptClosed, BadChange, DeliveryError
+from exam_server.delivery.combiner import Combiner
+from exam_server.delivery.errors import BadChange, DeliveryError
 from exam_server.delivery.forms import CandidateLoginForm, ConfirmForm, StartForm
 from exam_server.delivery.paper import paper, review_rows
 from exam_server.models import Attempt, Exam, ExamPart
@@ -42,6 +45,13 @@ bp = Blueprint("delivery", __name__)
 
 TERMINAL_COOKIE = "exam_terminal"
 MAX_CHANGES_PER_REQUEST = 200
+SAVE_COMBINER = "exam_save_combiner"
+
+
+@bp.record_once
+def _one_combiner_per_app(state) -> None:
+    # Saves from this worker's threads share transactions (see combiner.py).
+    state.app.extensions[SAVE_COMBINER] = Combiner()
 
 
 def _terminal_id() -> str:
@@ -185,6 +195,7 @@ def exam_page():
     part = session.get(ExamPart, attempt.part_id)
     room = g.candidate.room_session
     data = paper(session, attempt, part, room, now())
+    data["token"] = attempt_token(attempt.id, g.candidate.id, g.terminal)
     return render_template(
         "delivery/exam.html",
         candidate=g.candidate,
@@ -215,7 +226,7 @@ def _error_json(exc: DeliveryError):
 
 
 @bp.post("/api/attempts/<int:attempt_id>/changes")
-@candidate_ids_required
+@attempt_api
 def save_changes(attempt_id: int):
     session = get_session()
     try:
@@ -227,11 +238,8 @@ def save_changes(attempt_id: int):
             changes=_parse_changes(request.get_json(silent=True)),
             now=now(),
             grace_seconds=current_app.config["SAVE_GRACE_SECONDS"],
-        )
-        session.commit()  # acknowledged only after commit
-    except AttemptClosed as exc:
-        session.commit()  # the finalisation and the logged refusal stay
-        return _error_json(exc)
+            combiner=current_app.extensions[SAVE_COMBINER],
+        )  # acknowledged only after commit: services commits
     except DeliveryError as exc:
         session.rollback()
         return _error_json(exc)
@@ -239,7 +247,7 @@ def save_changes(attempt_id: int):
 
 
 @bp.post("/api/attempts/<int:attempt_id>/heartbeat")
-@candidate_ids_required
+@attempt_api
 def heartbeat(attempt_id: int):
     session = get_session()
     current = now()
@@ -281,7 +289,7 @@ def media_file(sha256: str):
 
 
 @bp.post("/api/attempts/<int:attempt_id>/plays/<int:position>")
-@candidate_ids_required
+@attempt_api
 def play(attempt_id: int, position: int):
     session = get_session()
     try:

@@ -8,7 +8,7 @@ import re
 
 from sqlalchemy import select
 
-from exam_server.models import Attempt
+from exam_server.models import Attempt, Candidate
 from tests.conftest import csrf_from
 from tests.factories import make_sitting
 
@@ -91,6 +91,45 @@ def test_json_saves_without_the_csrf_header_are_refused(client, db, clock):
     refused = client.post(f"/api/attempts/{paper['attempt_id']}/changes", json=change)
     assert refused.status_code == 400
     assert db.scalar(select(Attempt.last_seq).where(Attempt.id == paper["attempt_id"])) == 0
+
+
+def test_the_exam_page_saves_with_its_attempt_token_and_only_for_its_attempt(
+    client, db, clock
+):
+    sitting = make_sitting(db, clock.now, room_state="running")
+    (first, first_code), (second, second_code) = sitting.candidates
+    other = client.application.test_client()
+    sign_in(other, second, second_code)
+    _page, their_paper = open_paper(other)
+    sign_in(client, first, first_code)
+    _page, paper = open_paper(client)
+    mine, theirs = paper["attempt_id"], their_paper["attempt_id"]
+    change = {"changes": [{"seq": 1, "kind": "answer", "position": 1, "value": [0]}]}
+    # A bare client with only the token: no cookie, no CSRF header.
+    bare = client.application.test_client(use_cookies=False)
+
+    def post(attempt_id, token, what="changes"):
+        return bare.post(
+            f"/api/attempts/{attempt_id}/{what}", json=change, headers={"X-Attempt-Token": token}
+        )
+
+    assert post(mine, paper["token"]).json["acked_seq"] == 1
+    assert post(mine, paper["token"], "heartbeat").json["acked_seq"] == 1
+    forged = paper["token"][:-2] + ("AA" if not paper["token"].endswith("AA") else "BB")
+    assert post(mine, forged).status_code == 401
+    assert post(theirs, paper["token"]).status_code == 401  # a token names its attempt
+    candidate_id, terminal, signature = paper["token"].split(".")
+    other_candidate = f"{second.id}.{terminal}.{signature}"
+    assert post(mine, other_candidate).status_code == 401
+    assert db.scalar(select(Attempt.last_seq).where(Attempt.id == theirs)) == 0
+    # Approving a move to another terminal stops the old page's token.
+    db.execute(
+        Candidate.__table__.update()
+        .where(Candidate.id == first.id)
+        .values(active_terminal="another-terminal")
+    )
+    refused = post(mine, paper["token"])
+    assert refused.status_code == 409 and refused.json["error"] == "terminal_replaced"
 
 
 def test_a_candidate_cannot_write_to_another_candidates_attempt(client, db, clock):

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from exam_server.audit_verify import verify_attempt
 from exam_server.chain import GENESIS, canonical_event, link
 from exam_server.clock import seconds_left
 from exam_server.delivery import services
@@ -176,6 +177,42 @@ def test_save_appends_events_and_updates_the_current_answer(db, clock):
         .order_by(AnswerEvent.ordinal)
     ).all()
     assert kinds == ["start", "answer", "answer", "flag"]
+
+
+def test_a_flag_keeps_the_answer_and_an_answer_keeps_the_flag(db, clock):
+    _sitting, candidate, attempt = started(db, clock)
+    save(db, clock, attempt, candidate, [(1, "answer", 1, [2]), (2, "flag", 2, True)])
+    # One batch, as a terminal replays it after a network cut: both kinds at one position,
+    # a flag alone on an answered question, an answer alone on a flagged one, a cleared answer.
+    save(
+        db,
+        clock,
+        attempt,
+        candidate,
+        [
+            (3, "flag", 1, True),
+            (4, "answer", 2, [1]),
+            (5, "answer", 3, [0]),
+            (6, "flag", 3, True),
+            (7, "answer", 3, [3]),
+            (8, "answer", 4, [1]),
+            (9, "answer", 4, None),
+        ],
+    )
+    db.expire_all()
+    answers = {
+        a.position: (a.response, a.flagged, a.seq)
+        for a in db.scalars(select(Answer).where(Answer.attempt_id == attempt.id))
+    }
+    assert answers == {
+        1: ([2], True, 3),
+        2: ([1], True, 4),
+        3: ([3], True, 7),
+        4: (None, False, 9),
+    }
+    db.refresh(attempt)
+    assert attempt.event_count == 10 and attempt.last_seq == 9
+    assert verify_attempt(db, attempt) == []  # the chain and the replayed answers agree
 
 
 def test_replayed_and_older_sequence_numbers_change_nothing(db, clock):

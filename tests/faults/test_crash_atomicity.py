@@ -58,8 +58,8 @@ def examctl(fault_server, monkeypatch):
             monkeypatch.setenv(name, value)
     engines = []
 
-    def tracked_engine(url: str):
-        engines.append(make_engine(url))
+    def tracked_engine(url: str, *args, **kwargs):
+        engines.append(make_engine(url, *args, **kwargs))
         return engines[-1]
 
     monkeypatch.setattr(db_module, "make_engine", tracked_engine)

@@ -97,8 +97,8 @@ def examctl(tmp_path, monkeypatch):
     monkeypatch.delenv("EXAM_SECRET_KEY", raising=False)
     engines = []
 
-    def tracked_engine(url: str):
-        engine = make_engine(url)
+    def tracked_engine(url: str, *args, **kwargs):
+        engine = make_engine(url, *args, **kwargs)
         engines.append(engine)
         return engine
 

@@ -1,0 +1,186 @@
+"""The writes of a batch of answer saves: events, the answers they change, the attempts' heads.
+
+On PostgreSQL everything a batch writes goes to the server as ONE statement (data-modifying
+CTEs fed by three JSON documents, so its text never changes and psycopg prepares it once per
+connection): a batch is then a locked read, this write and the commit, however many
+terminals it serves. SQLite cannot modify data in a CTE; it gets the same writes as separate
+Core statements (its writers are serialised anyway).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, update
+from sqlalchemy.dialects import sqlite
+
+from exam_server.models import Answer, AnswerEvent, Attempt
+
+
+class Writes:
+    """What a batch will write, gathered while its requests are checked."""
+
+    def __init__(self) -> None:
+        self.events: list[dict] = []
+        # (attempt, position) -> the position's row after this batch's changes
+        self.answers: dict[tuple[int, int], dict] = {}
+        self.heads: dict[int, dict] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.heads)
+
+    def add_event(self, attempt_id, ordinal, change, value, at, prev_hash, new_hash) -> None:
+        self.events.append(
+            {
+                "attempt_id": attempt_id,
+                "ordinal": ordinal,
+                "kind": change.kind,
+                "client_seq": change.seq,
+                "position": change.position,
+                "payload": value,
+                "at": at,
+                "prev_hash": prev_hash,
+                "hash": new_hash,
+            }
+        )
+
+    def add_answers(self, attempt_id: int, cleaned: list[tuple[Any, Any]], at: dt.datetime) -> None:
+        """Fold (change, value) pairs, in sequence order, into one row per position.
+
+        A row says which of its fields changed: a flag alone leaves the answer as it was,
+        an answer alone leaves the flag.
+        """
+        for change, value in cleaned:
+            row = self.answers.setdefault(
+                (attempt_id, change.position),
+                {
+                    "attempt_id": attempt_id,
+                    "position": change.position,
+                    "response": None,
+                    "flagged": False,
+                    "has_response": False,
+                    "has_flag": False,
+                },
+            )
+            row["seq"], row["updated_at"] = change.seq, at
+            if change.kind == "answer":
+                row["response"], row["has_response"] = value, True
+            else:
+                row["flagged"], row["has_flag"] = value, True
+
+    def move_head(self, attempt_id, last_seq, event_count, last_hash, at) -> None:
+        self.heads[attempt_id] = {
+            "attempt_id": attempt_id,
+            "last_seq": last_seq,
+            "event_count": event_count,
+            "last_hash": last_hash,
+            "now": at,
+        }
+
+
+def write(connection: Connection, writes: Writes) -> None:
+    if connection.dialect.name == "postgresql":
+        _write_postgresql(connection, writes)
+    else:
+        _write_portable(connection, writes)
+
+
+_POSTGRESQL_SAVE = """
+WITH changed AS (
+    SELECT * FROM json_to_recordset(%(answers)s::json) AS r(
+        attempt_id int, position int, seq int, response json, flagged bool,
+        has_response bool, has_flag bool, updated_at timestamptz)
+), new_events AS (
+    INSERT INTO answer_events
+        (attempt_id, ordinal, kind, client_seq, position, payload, at, prev_hash, hash)
+    SELECT attempt_id, ordinal, kind, client_seq, position, payload, at, prev_hash, hash
+    FROM json_to_recordset(%(events)s::json) AS e(
+        attempt_id int, ordinal int, kind text, client_seq int, position int, payload json,
+        at timestamptz, prev_hash text, hash text)
+), new_answers AS (
+    INSERT INTO answers AS a (attempt_id, position, response, flagged, seq, updated_at)
+    SELECT attempt_id, position, response, flagged, seq, updated_at FROM changed
+    ON CONFLICT (attempt_id, position) DO UPDATE SET
+        response = CASE WHEN (SELECT has_response FROM changed c
+                              WHERE c.attempt_id = a.attempt_id AND c.position = a.position)
+                        THEN excluded.response ELSE a.response END,
+        flagged = CASE WHEN (SELECT has_flag FROM changed c
+                             WHERE c.attempt_id = a.attempt_id AND c.position = a.position)
+                       THEN excluded.flagged ELSE a.flagged END,
+        seq = excluded.seq,
+        updated_at = excluded.updated_at
+)
+UPDATE attempts AS t
+SET last_seq = h.last_seq, event_count = h.event_count, last_hash = h.last_hash,
+    last_contact_at = h.now
+FROM json_to_recordset(%(heads)s::json) AS h(
+    attempt_id int, last_seq int, event_count int, last_hash text, now timestamptz)
+WHERE t.id = h.attempt_id
+"""
+
+
+def _json(rows) -> str:
+    # Datetimes as ISO 8601 with their UTC offset and microseconds: PostgreSQL reads them
+    # back exactly, so the stored time is the one the event's hash was computed over.
+    return json.dumps(list(rows), default=dt.datetime.isoformat)
+
+
+def _write_postgresql(connection: Connection, writes: Writes) -> None:
+    connection.exec_driver_sql(
+        _POSTGRESQL_SAVE,
+        {
+            "events": _json(writes.events),
+            "answers": _json(writes.answers.values()),
+            "heads": _json(writes.heads.values()),
+        },
+    )
+
+
+INSERT_EVENTS = insert(AnswerEvent.__table__)
+
+_answers = Answer.__table__
+_upsert = sqlite.insert(_answers)
+# SQLite's excluded row cannot say which fields changed: answers and flags are written by
+# two statements, each leaving the other field as it was.
+UPSERT_RESPONSE = _upsert.on_conflict_do_update(
+    index_elements=[_answers.c.attempt_id, _answers.c.position],
+    set_={
+        "response": _upsert.excluded.response,
+        "seq": _upsert.excluded.seq,
+        "updated_at": _upsert.excluded.updated_at,
+    },
+)
+UPSERT_FLAG = _upsert.on_conflict_do_update(
+    index_elements=[_answers.c.attempt_id, _answers.c.position],
+    set_={
+        "flagged": _upsert.excluded.flagged,
+        "seq": _upsert.excluded.seq,
+        "updated_at": _upsert.excluded.updated_at,
+    },
+)
+
+MOVE_HEAD = (
+    update(Attempt.__table__)
+    .where(Attempt.__table__.c.id == bindparam("attempt_id"))
+    .values(
+        last_seq=bindparam("last_seq"),
+        event_count=bindparam("event_count"),
+        last_hash=bindparam("last_hash"),
+        last_contact_at=bindparam("now"),
+    )
+)
+
+
+def _write_portable(connection: Connection, writes: Writes) -> None:
+    if writes.events:
+        connection.execute(INSERT_EVENTS, writes.events)
+    for row in writes.answers.values():
+        values = {key: row[key] for key in ("attempt_id", "position", "response", "flagged")}
+        values.update(seq=row["seq"], updated_at=row["updated_at"])
+        if row["has_response"]:
+            connection.execute(UPSERT_RESPONSE, values)
+        if row["has_flag"]:
+            connection.execute(UPSERT_FLAG, values)
+    connection.execute(MOVE_HEAD, list(writes.heads.values()))
