@@ -93,9 +93,7 @@ def test_json_saves_without_the_csrf_header_are_refused(client, db, clock):
     assert db.scalar(select(Attempt.last_seq).where(Attempt.id == paper["attempt_id"])) == 0
 
 
-def test_the_exam_page_saves_with_its_attempt_token_and_only_for_its_attempt(
-    client, db, clock
-):
+def test_the_exam_page_saves_with_its_attempt_token_and_only_for_its_attempt(client, db, clock):
     sitting = make_sitting(db, clock.now, room_state="running")
     (first, first_code), (second, second_code) = sitting.candidates
     other = client.application.test_client()
