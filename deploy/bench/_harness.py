@@ -233,7 +233,8 @@ def sign_in_all(base: str, logins: list, threads: int = 16) -> list[Terminal]:
 # --- a small asyncio HTTP/1.1 client with keep-alive: cheap enough to load a server ------
 
 
-async def _request(reader, writer, raw: bytes) -> tuple[int, bytes]:
+async def exchange(reader, writer, raw: bytes) -> tuple[int, bytes]:
+    """Send one request on a kept-alive connection; return its status and body."""
     writer.write(raw)
     await writer.drain()
     head = await reader.readuntil(b"\r\n\r\n")
@@ -247,13 +248,19 @@ async def _request(reader, writer, raw: bytes) -> tuple[int, bytes]:
 
 
 def build_request(
-    method: str, path: str, host: str, *, body: bytes = b"", headers: dict | None = None
+    method: str,
+    path: str,
+    host: str,
+    *,
+    body: bytes = b"",
+    headers: dict | None = None,
+    content_type: str = "application/json",
 ) -> bytes:
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", "Connection: keep-alive"]
     for name, value in (headers or {}).items():
         lines.append(f"{name}: {value}")
     if method == "POST":
-        lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+        lines += [f"Content-Type: {content_type}", f"Content-Length: {len(body)}"]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
@@ -276,7 +283,7 @@ async def run_clients(base: str, clients: list, seconds: float) -> dict:
                 if raw is None:
                     break
                 started = time.perf_counter()
-                status, body = await _request(reader, writer, raw)
+                status, body = await exchange(reader, writer, raw)
                 latency = time.perf_counter() - started
                 stats["latencies"].append(latency)
                 if client.done(status, body):

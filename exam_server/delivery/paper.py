@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import string
+import threading
+from collections import OrderedDict
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from exam_server.clock import seconds_left
 from exam_server.delivery import media
-from exam_server.lifecycle import clock_state, form_with_versions
-from exam_server.models import Answer, Attempt, ExamPart, RoomSession
+from exam_server.lifecycle import clock_state
+from exam_server.models import Answer, Attempt, ExamPart, FormItem, ItemVersion, RoomSession
 from exam_server.text import sanitize_html
 
 LETTERS = string.ascii_uppercase
@@ -22,39 +24,115 @@ def public_item(
     position: int, version_type: str, stem: str, content: dict, option_order: list[str]
 ) -> dict:
     """Return one item as shown: stem and options in display order, labelled A, B, C…"""
-    by_id = {option["id"]: option for option in content.get("options", [])}
+    return _as_placed(position, _shown_version(version_type, stem, content), option_order)
+
+
+def _shown_version(version_type: str, stem: str, content: dict) -> dict:
+    """What a candidate may see of an item version, before its options are placed."""
     return {
-        "position": position,
         "type": version_type,
         "stem_html": media.for_candidates(sanitize_html(stem)),
-        "options": [
-            {
-                "letter": LETTERS[index],
-                "html": media.for_candidates(sanitize_html(by_id[option_id]["text"])),
-            }
-            for index, option_id in enumerate(option_order)
-        ],
+        "options_html": {
+            option["id"]: media.for_candidates(sanitize_html(option["text"]))
+            for option in content.get("options", [])
+        },
         "blanks": len(content.get("blanks", [])),
         "audio": [f"/media/{sha256}" for sha256 in media.audio_of(content)],
     }
 
 
+def _as_placed(position: int, shown: dict, option_order: list[str]) -> dict:
+    return {
+        "position": position,
+        "type": shown["type"],
+        "stem_html": shown["stem_html"],
+        "options": [
+            {"letter": LETTERS[index], "html": shown["options_html"][option_id]}
+            for index, option_id in enumerate(option_order)
+        ],
+        "blanks": shown["blanks"],
+        "audio": list(shown["audio"]),
+    }
+
+
+class ShownVersions:
+    """Item versions as candidates see them, sanitised once per worker.
+
+    Versions used by a form never change, and a shift's forms draw from one bank: a room
+    opening its papers at once would otherwise sanitise the same items once per candidate.
+    The key includes the version's item, number and creation time, so a database that
+    reuses the id of a deleted draft never gets another version's text.
+    """
+
+    SIZE = 20_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: OrderedDict[tuple, dict] = OrderedDict()
+
+    def get(self, session: Session, keys: set[tuple]) -> dict[tuple, dict]:
+        with self._lock:
+            found = {key: self._held[key] for key in keys if key in self._held}
+        missing = {key[0]: key for key in keys - found.keys()}
+        if missing:
+            rows = session.execute(
+                select(
+                    ItemVersion.id, ItemVersion.item_type, ItemVersion.stem, ItemVersion.content
+                ).where(ItemVersion.id.in_(missing))
+            )
+            fresh = {
+                missing[vid]: _shown_version(kind, stem, content)
+                for vid, kind, stem, content in rows
+            }
+            found.update(fresh)
+            with self._lock:
+                self._held.update(fresh)
+                while len(self._held) > self.SIZE:
+                    self._held.popitem(last=False)
+        return found
+
+
+FORM_PLACEMENT = (
+    select(
+        FormItem.position,
+        FormItem.option_order,
+        ItemVersion.id,
+        ItemVersion.item_id,
+        ItemVersion.version_no,
+        ItemVersion.created_at,
+    )
+    .join(ItemVersion, ItemVersion.id == FormItem.item_version_id)
+    .where(FormItem.form_id == bindparam("form_id"))
+    .order_by(FormItem.position)
+)
+
+
+def form_as_shown(session: Session, form_id: int, versions: ShownVersions) -> list[dict]:
+    """The stored form as the candidate sees it, in position order."""
+    placements = [
+        (position, order, tuple(key))
+        for position, order, *key in session.execute(FORM_PLACEMENT, {"form_id": form_id})
+    ]
+    shown = versions.get(session, {key for _position, _order, key in placements})
+    return [_as_placed(position, shown[key], order) for position, order, key in placements]
+
+
 def paper(
-    session: Session, attempt: Attempt, part: ExamPart, room: RoomSession, now: dt.datetime
+    session: Session,
+    attempt: Attempt,
+    part: ExamPart,
+    room: RoomSession,
+    now: dt.datetime,
+    versions: ShownVersions | None = None,
 ) -> dict[str, Any]:
     """Return the candidate-facing paper with the answers and flags the server holds."""
-    items = [
-        public_item(
-            form_item.position,
-            version.item_type,
-            version.stem,
-            version.content,
-            form_item.option_order,
+    items = form_as_shown(session, attempt.form_id, versions or ShownVersions())
+    answers = session.execute(
+        select(Answer.position, Answer.response, Answer.flagged).where(
+            Answer.attempt_id == attempt.id
         )
-        for form_item, version in form_with_versions(session, attempt.form_id)
-    ]
-    answers = session.scalars(select(Answer).where(Answer.attempt_id == attempt.id)).all()
-    used = media.plays_used(session, attempt.id)
+    ).all()
+    used = media.plays_used(session, attempt.id) if any(i["audio"] for i in items) else {}
     for item in items:
         if item["audio"]:
             limit = part.audio_play_limit

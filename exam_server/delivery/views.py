@@ -37,7 +37,7 @@ from exam_server.delivery import autosave, media, services
 from exam_server.delivery.combiner import Combiner
 from exam_server.delivery.errors import BadChange, DeliveryError
 from exam_server.delivery.forms import CandidateLoginForm, ConfirmForm, StartForm
-from exam_server.delivery.paper import paper, review_rows
+from exam_server.delivery.paper import ShownVersions, paper, review_rows
 from exam_server.models import Attempt, Exam, ExamPart
 from exam_server.throttle import ThrottlePolicy
 
@@ -46,12 +46,14 @@ bp = Blueprint("delivery", __name__)
 TERMINAL_COOKIE = "exam_terminal"
 MAX_CHANGES_PER_REQUEST = 200
 SAVE_COMBINER = "exam_save_combiner"
+SHOWN_VERSIONS = "exam_shown_versions"
 
 
 @bp.record_once
 def _one_combiner_per_app(state) -> None:
     # Saves from this worker's threads share transactions (see combiner.py).
     state.app.extensions[SAVE_COMBINER] = Combiner()
+    state.app.extensions[SHOWN_VERSIONS] = ShownVersions()
 
 
 def _terminal_id() -> str:
@@ -194,7 +196,7 @@ def exam_page():
     session = get_session()
     part = session.get(ExamPart, attempt.part_id)
     room = g.candidate.room_session
-    data = paper(session, attempt, part, room, now())
+    data = paper(session, attempt, part, room, now(), current_app.extensions[SHOWN_VERSIONS])
     data["token"] = attempt_token(attempt.id, g.candidate.id, g.terminal)
     return render_template(
         "delivery/exam.html",
