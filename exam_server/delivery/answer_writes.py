@@ -144,22 +144,22 @@ _answers = Answer.__table__
 _upsert = sqlite.insert(_answers)
 # SQLite's excluded row cannot say which fields changed: answers and flags are written by
 # two statements, each leaving the other field as it was.
-UPSERT_RESPONSE = _upsert.on_conflict_do_update(
-    index_elements=[_answers.c.attempt_id, _answers.c.position],
-    set_={
-        "response": _upsert.excluded.response,
-        "seq": _upsert.excluded.seq,
-        "updated_at": _upsert.excluded.updated_at,
-    },
-)
-UPSERT_FLAG = _upsert.on_conflict_do_update(
-    index_elements=[_answers.c.attempt_id, _answers.c.position],
-    set_={
-        "flagged": _upsert.excluded.flagged,
-        "seq": _upsert.excluded.seq,
-        "updated_at": _upsert.excluded.updated_at,
-    },
-)
+
+
+def _upsert_setting(field: str):
+    """INSERT … ON CONFLICT that changes `field` (and the row's seq and time) only."""
+    return _upsert.on_conflict_do_update(
+        index_elements=[_answers.c.attempt_id, _answers.c.position],
+        set_={
+            field: _upsert.excluded[field],
+            "seq": _upsert.excluded.seq,
+            "updated_at": _upsert.excluded.updated_at,
+        },
+    )
+
+
+UPSERT_RESPONSE = _upsert_setting("response")
+UPSERT_FLAG = _upsert_setting("flagged")
 
 MOVE_HEAD = (
     update(Attempt.__table__)

@@ -34,6 +34,18 @@ def open_paper(client):
     return page, json.loads(PAPER.search(page.text).group(1))
 
 
+def two_open_papers(client, db, clock):
+    """Two candidates with open papers: the first on `client`, the second on another."""
+    sitting = make_sitting(db, clock.now, room_state="running")
+    (first, first_code), (second, second_code) = sitting.candidates
+    other = client.application.test_client()
+    sign_in(other, second, second_code)
+    _page, their_paper = open_paper(other)
+    sign_in(client, first, first_code)
+    page, paper = open_paper(client)
+    return (first, page, paper), (second, their_paper)
+
+
 def test_a_wrong_code_is_refused_with_a_clear_message(client, db, clock):
     sitting = make_sitting(db, clock.now)
     candidate, _code = sitting.candidates[0]
@@ -94,13 +106,7 @@ def test_json_saves_without_the_csrf_header_are_refused(client, db, clock):
 
 
 def test_the_exam_page_saves_with_its_attempt_token_and_only_for_its_attempt(client, db, clock):
-    sitting = make_sitting(db, clock.now, room_state="running")
-    (first, first_code), (second, second_code) = sitting.candidates
-    other = client.application.test_client()
-    sign_in(other, second, second_code)
-    _page, their_paper = open_paper(other)
-    sign_in(client, first, first_code)
-    _page, paper = open_paper(client)
+    (first, _page, paper), (second, their_paper) = two_open_papers(client, db, clock)
     mine, theirs = paper["attempt_id"], their_paper["attempt_id"]
     change = {"changes": [{"seq": 1, "kind": "answer", "position": 1, "value": [0]}]}
     # A bare client with only the token: no cookie, no CSRF header.
@@ -131,13 +137,7 @@ def test_the_exam_page_saves_with_its_attempt_token_and_only_for_its_attempt(cli
 
 
 def test_a_candidate_cannot_write_to_another_candidates_attempt(client, db, clock):
-    sitting = make_sitting(db, clock.now, room_state="running")
-    (first, first_code), (second, second_code) = sitting.candidates
-    other = client.application.test_client()
-    sign_in(other, second, second_code)
-    _page, their_paper = open_paper(other)
-    sign_in(client, first, first_code)
-    page, _mine = open_paper(client)
+    (_first, page, _mine), (_second, their_paper) = two_open_papers(client, db, clock)
     change = {"changes": [{"seq": 1, "kind": "answer", "position": 1, "value": [0]}]}
     refused = client.post(
         f"/api/attempts/{their_paper['attempt_id']}/changes",
