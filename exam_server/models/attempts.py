@@ -52,7 +52,7 @@ class Answer(Base):
     __table_args__ = (UniqueConstraint("attempt_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"))  # led by the unique key
     position: Mapped[int] = mapped_column()
     # Choice items: display indexes chosen (0-based); fill in the blank: texts per blank.
     response: Mapped[Any] = mapped_column(JSON(none_as_null=True), nullable=True)
@@ -68,7 +68,7 @@ class AnswerEvent(Base):
     __table_args__ = (UniqueConstraint("attempt_id", "ordinal"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"))  # led by the unique key
     ordinal: Mapped[int] = mapped_column()
     kind: Mapped[str] = mapped_column(String(16))  # start | answer | flag | submit | finalise
     client_seq: Mapped[int | None] = mapped_column()
