@@ -276,6 +276,8 @@ def _apply(connection: Connection, request: SaveRequest, head: _AttemptHead | No
 
 def _forget_cached_attempt(session: Session, attempt_id: int) -> None:
     # Core writes bypass the ORM: an Attempt already loaded in this session is now stale.
+    if not session.identity_map:  # the usual case on the save path: nothing loaded
+        return
     attempt = session.identity_map.get(session.identity_key(Attempt, attempt_id))  # type: ignore[arg-type]
     if attempt is not None:
         session.expire(attempt)
