@@ -43,6 +43,11 @@ class DrawnItem(NamedTuple):
     points: float
 
 
+# DrawnItem(a, b, c) runs a Python-level __new__; tuple.__new__(DrawnItem, (a, b, c)) builds the
+# same named tuple in C, which counts when 10,000 forms draw 1.2 million of them.
+_drawn = tuple.__new__
+
+
 @dataclass(frozen=True)
 class Fairness:
     """Keep a form's expected score (sum of points × facility) within target ± tolerance."""
@@ -195,13 +200,26 @@ def build_form(
     rng = random.Random(seed)
     random_draw = rng.random
     picked: list[list[PoolItem]] = []
+    pool_cells = prepared.cells
     for cell, key in zip(blueprint, keys, strict=True):
-        candidates = prepared.cells.get(key, ())
+        candidates = pool_cells.get(key, ())
         if excluded:
             candidates = [p for p in candidates if p.version_id not in excluded]
-        if len(candidates) < cell.count:
-            raise BlueprintShortfall(cell.topic_id, cell.difficulty, cell.count, len(candidates))
-        picked.append(_sample(random_draw, candidates, cell.count))
+        count, size = cell.count, len(candidates)
+        if size < count:
+            raise BlueprintShortfall(cell.topic_id, cell.difficulty, count, size)
+        if count * 3 > size:
+            picked.append(_sample(random_draw, candidates, count))
+            continue
+        # _sample's sparse draw, inline (it runs for every cell of every form)
+        seen: set[int] = set()
+        chosen: list[PoolItem] = []
+        while len(chosen) < count:
+            j = int(random_draw() * size)
+            if j not in seen:
+                seen.add(j)
+                chosen.append(candidates[j])
+        picked.append(chosen)
     if fairness is not None:
         _repair(prepared, blueprint, keys, picked, fairness, excluded)
     drawn: list[DrawnItem] = []
@@ -209,16 +227,18 @@ def build_form(
     all_orders = prepared.orders
     for cell, items in zip(blueprint, picked, strict=True):
         points = cell.points
+        if not shuffle_option_order:
+            drawn.extend([_drawn(DrawnItem, (p.version_id, p.option_ids, points)) for p in items])
+            continue
         for item in items:
-            if not shuffle_option_order or not item.option_ids:
-                order = item.option_ids
-            else:
+            option_ids = item.option_ids
+            if option_ids:
                 orders = all_orders.get(item.version_id) or _orders(item)
                 if orders:
-                    order = orders[int(random_draw() * len(orders))]
+                    option_ids = orders[int(random_draw() * len(orders))]
                 else:
-                    order = shuffle_options(item.option_ids, item.pinned_ids, rng)
-            append(DrawnItem(item.version_id, order, points))
+                    option_ids = shuffle_options(option_ids, item.pinned_ids, rng)
+            append(_drawn(DrawnItem, (item.version_id, option_ids, points)))
     if shuffle_items:
         _shuffle(random_draw, drawn)
     return drawn

@@ -3,8 +3,8 @@
 Each form is drawn by the pure builder from its recorded seed, so it can be re-checked later.
 A form is accepted only if it keeps the part's rules: expected score within tolerance of the
 target (when item facility is known), no item above the exposure limit, and never too alike
-the forms of the seats around it. Rows are written in bulk: 10,000 forms of 120 items fit the
-time budget that way.
+the forms of the seats around it. Rows are written in bulk (form_store): 10,000 forms of 120
+items fit the time budget that way.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
-import itertools
-import json
 import math
 import operator
 import random
@@ -23,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from exam_server.models import (
@@ -51,13 +49,13 @@ from exam_server.setup.form_builder import (
     pool_digest,
     prepare_pool,
 )
+from exam_server.setup.form_store import FormStore
+from exam_server.setup.form_store import write_form_items as write_form_items  # package loading
 from exam_server.setup.seating import adjacent_seats, too_alike
 
 FORM_KINDS = ("main", "spare")
 # How many seeds to try for one form before reporting that the rules cannot all be kept.
 MAX_TRIES = 400
-# Forms are written in batches so memory stays flat however many candidates there are.
-BATCH_FORMS = 400
 
 SeedSource = Callable[[], int]
 
@@ -345,12 +343,13 @@ def generate_forms(
         ),
     )
     made = 0
-    # A savepoint: if a part cannot be served, none of this call's forms stay behind.
-    with session.begin_nested(), gc_paused():
+    # A savepoint: if a part cannot be served, none of this call's forms stay behind (and
+    # whatever the store took off form_items for a bulk load is back as it was).
+    with session.begin_nested(), gc_paused(), FormStore(session, now) as store:
         for part in exam.parts:
             if replace:
                 delete_part_forms(session, part.id)
-            made += _generate_part(session, part, ordered, neighbours, now, seed_source)
+            made += _generate_part(session, part, ordered, neighbours, store, seed_source)
     return made
 
 
@@ -406,7 +405,7 @@ def _generate_part(
     part: ExamPart,
     ordered: Sequence[Candidate],
     neighbours: dict[int, list[int]],
-    now: dt.datetime,
+    store: FormStore,
     seed_source: SeedSource,
 ) -> int:
     existing = _existing(session, part.id)
@@ -446,12 +445,9 @@ def _generate_part(
         chosen = _choose_unique(
             session, part, plan, wanted, neighbours, stored, existing, seed_source
         )
-    # Written a batch at a time as they are drawn: drawn items never pile up in memory.
-    made = 0
-    while batch := list(itertools.islice(chosen, BATCH_FORMS)):
-        _store(session, part, plan.digest, batch, now)
-        made += len(batch)
-    return made
+    # Stored as they are drawn: drawn items never pile up in memory.
+    items_per_form = sum(cell.count for cell in plan.cells)
+    return store.store(part.id, plan.digest, chosen, len(wanted), items_per_form)
 
 
 @dataclass
@@ -525,7 +521,7 @@ def _choose_unique(
             except BlueprintShortfall as exc:
                 # Only exposure control can empty a cell here: the pool was checked before.
                 raise _unreachable(part, "exposure") from exc
-            form = StoredForm(tuple(d.version_id for d in drawn))
+            form = StoredForm(tuple(map(VERSION_OF, drawn)))
             if _conflicts(candidate.id, kind, form, neighbours, stored, part.neighbour_overlap_max):
                 failure = "neighbours"
                 continue
@@ -538,6 +534,7 @@ def _choose_unique(
 
 
 NOTHING: frozenset[int] = frozenset()
+VERSION_OF = operator.itemgetter(0)  # a DrawnItem's version id, read in C
 
 
 class ExposureControl:
@@ -668,101 +665,6 @@ def _assign_pool(
                 Chosen(candidate.id, kind, pooled.seed, index, pooled.items, pooled.excluded)
             )
     return chosen
-
-
-def _store(
-    session: Session, part: ExamPart, digest: str, chosen: Sequence[Chosen], now: dt.datetime
-) -> None:
-    """Write forms and their items in bulk, a batch at a time."""
-    orders = _OrderJson()  # option orders repeat: serialise each once
-    for start in range(0, len(chosen), BATCH_FORMS):
-        batch = chosen[start : start + BATCH_FORMS]
-        form_rows = [
-            {
-                "candidate_id": c.candidate_id,
-                "part_id": part.id,
-                "kind": c.kind,
-                "seed": c.seed,
-                "pool_index": c.pool_index,
-                "pool_hash": digest,
-                "excluded_ids": sorted(c.excluded),
-                "generated_at": now,
-            }
-            for c in batch
-        ]
-        ids = session.scalars(
-            insert(Form.__table__).returning(Form.id, sort_by_parameter_order=True), form_rows
-        ).all()
-        rows: list[tuple] = []
-        for form_id, c in zip(ids, batch, strict=True):
-            # Column by column with map/zip: the rows are built in C, not item by item.
-            items = c.items
-            rows.extend(
-                zip(
-                    itertools.repeat(form_id, len(items)),
-                    range(1, len(items) + 1),
-                    map(VERSION_OF, items),
-                    map(orders.__getitem__, map(ORDER_OF, items)),
-                    map(POINTS_OF, items),
-                    strict=True,
-                )
-            )
-        write_form_items(session, rows)
-
-
-VERSION_OF, ORDER_OF, POINTS_OF = (operator.itemgetter(i) for i in range(3))  # DrawnItem fields
-
-
-class _OrderJson(dict):
-    """Option order → its JSON text, computed on first use."""
-
-    def __missing__(self, order: tuple[str, ...]) -> str:
-        text = self[order] = json.dumps(list(order))
-        return text
-
-
-SQLITE_BULK_CACHE_KIB = -65536  # negative: KiB, i.e. 64 MiB
-FORM_ITEM_COLUMNS = ("form_id", "position", "item_version_id", "option_order", "points")
-
-
-def write_form_items(session: Session, rows: list[tuple]) -> None:
-    """Insert form items through the driver: COPY on PostgreSQL, executemany on SQLite.
-
-    Over a million rows go in per exam day, so this skips the per-row work of the ORM and of
-    SQLAlchemy's type processing; option orders arrive already as JSON text.
-    """
-    if not rows:
-        return
-    connection = session.connection()
-    raw = connection.connection
-    columns = ", ".join(FORM_ITEM_COLUMNS)
-    if connection.dialect.name == "postgresql":
-        # COPY text format: tab-separated, backslash escaped (JSON may hold backslashes).
-        escaped: dict[str, str] = {}
-        parts = []
-        for form_id, position, version_id, order, points in rows:
-            text = escaped.get(order)
-            if text is None:
-                text = escaped[order] = order.replace("\\", "\\\\")
-            parts.append(f"{form_id}\t{position}\t{version_id}\t{text}\t{points!r}\n")
-        lines = "".join(parts)
-        with raw.cursor() as cursor:
-            with cursor.copy(f"COPY form_items ({columns}) FROM STDIN") as copy:
-                copy.write(lines.encode("utf-8"))
-        return
-    marks = ", ".join(
-        "?" if connection.dialect.paramstyle == "qmark" else "%s" for _ in FORM_ITEM_COLUMNS
-    )
-    cursor = raw.cursor()
-    try:
-        # A larger page cache while the rows go in keeps the item-version index in memory.
-        cursor.execute("PRAGMA cache_size")
-        (previous,) = cursor.fetchone()
-        cursor.execute(f"PRAGMA cache_size = {SQLITE_BULK_CACHE_KIB}")
-        cursor.executemany(f"INSERT INTO form_items ({columns}) VALUES ({marks})", rows)
-        cursor.execute(f"PRAGMA cache_size = {int(previous)}")
-    finally:
-        cursor.close()
 
 
 # --- checking a stored form against its seed -----------------------------------------------

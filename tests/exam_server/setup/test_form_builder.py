@@ -157,3 +157,40 @@ def test_a_blueprint_listing_a_cell_twice_is_refused():
             shuffle_items=True,
             shuffle_option_order=True,
         )
+
+
+def test_a_seed_draws_the_form_it_drew_when_the_form_was_stored():
+    # Stored forms are re-checked from their seed, possibly by a later version of the builder:
+    # a faster builder must still draw exactly these items, options and points.
+    pool = make_pool()
+    form = build_form(pool, BLUEPRINT, 20261201, shuffle_items=True, shuffle_option_order=True)
+    assert [(d.version_id, "".join(d.option_order), d.points) for d in form] == [
+        (24, "cbad", 2.0),
+        (10, "abcd", 1.0),
+        (2, "cbad", 1.0),
+        (29, "badc", 2.0),
+        (23, "dbac", 2.0),
+        (20, "cbad", 1.5),
+        (13, "cbad", 1.5),
+        (22, "cadb", 2.0),
+        (1, "cabd", 1.0),
+    ]
+    held_back = build_form(
+        pool,
+        BLUEPRINT,
+        20261201,
+        shuffle_items=True,
+        shuffle_option_order=True,
+        excluded=frozenset({1, 2, 3}),
+    )
+    assert [(d.version_id, "".join(d.option_order)) for d in held_back] == [
+        (4, "cbad"),
+        (12, "cbad"),
+        (30, "cbad"),
+        (26, "dcab"),
+        (24, "bcad"),
+        (10, "cabd"),
+        (21, "cabd"),
+        (20, "abcd"),
+        (6, "dbac"),
+    ]
