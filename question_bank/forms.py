@@ -29,6 +29,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from exam_server.models.bank import ITEM_STATUSES, SUBJECT_KINDS
 from exam_server.text import nfc, plain_to_html, sanitize_html
 from question_bank.formats import FALSE_TEXT, MATCH_MODES, TRUE_TEXT
+from question_bank.formats.metadata import join_tags
 from question_bank.importing import FORMAT_CHOICES
 from question_bank.item_types import REGISTRY
 from question_bank.labels import MATCH, STATUS, SUBJECT_KIND
@@ -193,7 +194,7 @@ class ItemForm(FlaskForm):
         self.stem.data = version.stem
         self.topic.data = item.topic_id
         self.difficulty.data = item.difficulty
-        self.tags.data = ", ".join(tag.name for tag in item.tags)
+        self.tags.data = join_tags([tag.name for tag in item.tags])  # parse_tags reads it back
         self.source.data = item.source or ""
         options = version.content.get("options", [])
         correct = [o["fraction"] > 0 for o in options]

@@ -19,6 +19,7 @@ from exam_server.models.bank import SUBJECT_KINDS, SubjectAssignment, Tag, fold_
 from exam_server.text import nfc
 from question_bank import labels
 from question_bank.errors import BankError, NotFound
+from question_bank.formats.metadata import split_tags
 from question_bank.permissions import require_manager
 
 TOPIC_SEPARATOR = "/"
@@ -271,7 +272,8 @@ def clean_tags(values: Iterable[str]) -> list[str]:
 
 
 def parse_tags(text: str) -> list[str]:
-    return clean_tags(text.split(","))
+    """Read the edit form's tags field, as spreadsheets are read ("\\," keeps a comma)."""
+    return clean_tags(split_tags(text))
 
 
 class TagResolver:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from exam_server.models import Form, FormItem, Item, ItemVersion
 from exam_server.models.bank import BankAccess, MediaFile
 from question_bank.review import transition
+from question_bank.subjects import TagResolver
 from tests.conftest import csrf_from
 from tests.factories import make_sitting
 from tests.question_bank.factories_bank import (
@@ -184,6 +186,34 @@ def test_edit_adds_a_version_and_history_shows_the_diff(client, db, clock, bank)
     assert '<span class="diff-removed">- B. [0%] London' in page.text
     assert '<span class="diff-added">+ B. [0%] Lyon' in page.text
     assert accesses(db, "history")[-1].item_ids == [item.id]
+
+
+def test_a_tag_holding_a_comma_survives_an_edit_through_the_form(client, db, clock, bank):
+    subject, _other, examiner, _reviewer, _admin = bank
+    item = new_item(db, clock.now, subject, topic_of(db, subject), examiner)
+    item.tags = TagResolver(db).resolve(["luật, nghị định", "hành chính"])
+    db.commit()
+    sign_in(client, "examiner")
+    form = client.get(f"/bank/items/{item.id}/edit")
+    shown = re.search(r'name="tags"[^>]*value="([^"]*)"', form.text).group(1)
+    assert html.unescape(shown) == "hành chính, luật\\, nghị định"  # as in spreadsheets
+    data = {
+        "csrf_token": csrf_from(form.text),
+        "item_type": "single_choice",
+        "stem": "What is the capital of France?",
+        "topic": item.topic_id,
+        "difficulty": 1,
+        "tags": html.unescape(shown),
+        "match": "ignore_case",
+        "true_answer": "true",
+        "note": "unchanged tags",
+    }
+    for index, text in enumerate(["Paris", "Lyon", "Rome", "Berlin"]):
+        data[f"options-{index}-text"] = text
+    data["options-0-correct"] = "y"
+    assert client.post(f"/bank/items/{item.id}/edit", data=data).status_code == 302
+    db.expire_all()
+    assert sorted(t.name for t in db.get(Item, item.id).tags) == ["hành chính", "luật, nghị định"]
 
 
 def test_preview_uses_the_candidate_markup(client, db, clock, bank):
