@@ -14,6 +14,7 @@ from flask import Flask, abort, current_app, g, redirect, request, session, url_
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from exam_server.db import get_session, utcnow
 from exam_server.models import Candidate, User
@@ -94,7 +95,12 @@ def candidate_required(view: Callable) -> Callable:
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         candidate_id = session.get("candidate_id")
-        candidate = get_session().get(Candidate, candidate_id) if candidate_id else None
+        candidate = (
+            # Every candidate page needs the room too: one query for both.
+            get_session().get(Candidate, candidate_id, options=[joinedload(Candidate.room_session)])
+            if candidate_id
+            else None
+        )
         if candidate is None:
             if request.path.startswith("/api/"):
                 abort(401)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from exam_server import audit, throttle
 from exam_server.chain import GENESIS
@@ -248,7 +248,7 @@ def start_next_part(session: Session, candidate: Candidate, now: dt.datetime) ->
     room = candidate.room_session
     if room is None:
         raise RoomNotStarted()
-    exam = session.get(Exam, candidate.exam_id)
+    exam = session.get(Exam, candidate.exam_id, options=[joinedload(Exam.parts)])
     if exam.clock_mode == "scheduled":
         if now < room.shift.starts_at:
             raise ShiftNotStarted()
