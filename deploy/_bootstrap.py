@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-CHROMIUM = Path("/usr/bin/chromium")
+BROWSERS = {"chromium": Path("/usr/bin/chromium"), "firefox-esr": Path("/usr/bin/firefox-esr")}
 
 
 def say(message: str) -> None:
@@ -52,16 +52,21 @@ def ensure_venv(extras: str = "") -> Path:
     return BIN
 
 
-def ensure_chromium() -> None:
-    """Install Debian's Chromium (and a font with Vietnamese glyphs) for the browser tests."""
-    if CHROMIUM.exists():
+def ensure_browsers() -> None:
+    """Install Debian's Chromium and Firefox ESR (and a font with Vietnamese glyphs).
+
+    Terminals run either browser; the end-to-end tests drive both with Playwright.
+    """
+    missing = [package for package, path in BROWSERS.items() if not path.exists()]
+    if not missing:
         return
     if shutil.which("apt-get") is None or os.geteuid() != 0:
         sys.exit(
-            "The browser tests need Debian's Chromium at /usr/bin/chromium.\n"
-            "Install it as root: apt-get install -y chromium fonts-dejavu-core"
+            "The browser tests need Debian's Chromium (/usr/bin/chromium) and Firefox ESR\n"
+            "(/usr/bin/firefox-esr). Install them as root:\n"
+            "  apt-get install -y chromium firefox-esr fonts-dejavu-core"
         )
-    say("installing Chromium and fonts from Debian's packages")
+    say(f"installing {' and '.join(missing)} and fonts from Debian's packages")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
     subprocess.run(
@@ -71,7 +76,7 @@ def ensure_chromium() -> None:
             "-y",
             "-qq",
             "--no-install-recommends",
-            "chromium",
+            *missing,
             "fonts-dejavu-core",
         ],
         check=True,

@@ -10,12 +10,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from _bootstrap import ROOT, ensure_chromium, ensure_venv, say
+from _bootstrap import ROOT, ensure_browsers, ensure_venv, say
 
 
 def main() -> int:
     bin_dir = ensure_venv("test")
-    ensure_chromium()
+    ensure_browsers()
     say("running the test suite")
     result = subprocess.run([str(bin_dir / "python"), "-m", "pytest", *sys.argv[1:]], cwd=ROOT)
     if result.returncode == 5:

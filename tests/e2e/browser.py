@@ -1,8 +1,10 @@
-"""A real Chromium (Debian's, driven by Playwright) for the candidate's and proctor's pages.
+"""Real browsers (Debian's Chromium and Firefox ESR, driven by Playwright) for the candidate's
+and proctor's pages.
 
-Playwright's own browser download does not work here, so the system Chromium is launched.
-Fixtures: `chromium` (one browser per module), `proctor` (the head proctor's room console,
-in its own browser context) and `room_started` (the proctor has pressed "Start the room").
+Playwright's own browser download does not work here, so the system browsers are launched.
+Fixtures: `chromium` and `firefox` (one browser per module), `proctor` (the head proctor's
+room console, in its own Chromium context) and `room_started` (the proctor has pressed
+"Start the room").
 """
 
 from __future__ import annotations
@@ -15,7 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -26,6 +35,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# Firefox ESR over WebDriver BiDi (Playwright's "moz-firefox" channel drives a stock Firefox).
+FIREFOX_ESR = "/usr/bin/firefox-esr"
 VIEWPORT = {"width": 1366, "height": 768}
 SCREENS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
 TIMEOUT_MS = 10_000
@@ -46,10 +57,15 @@ def nfc(value: str) -> str:
     return unicodedata.normalize("NFC", value)
 
 
-def screenshot(page: Page, name: str) -> Path:
+def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
+    """Save the page as tests/artifacts/screens/<name>.png (to look at after a run).
+
+    caret="initial" because hiding the caret means injecting a <style>, which the pages'
+    CSP rightly refuses (Firefox over BiDi injects one for any screenshot: see its test).
+    """
     SCREENS.mkdir(parents=True, exist_ok=True)
     path = SCREENS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page, caret="initial")
     return path
 
 
@@ -61,13 +77,28 @@ def new_page(browser: Browser, base_url: str) -> tuple[BrowserContext, Page]:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
+def playwright_driver() -> Iterator[Playwright]:
+    """One Playwright driver per module, for every browser the module launches."""
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+        yield playwright
+
+
+@pytest.fixture(scope="module")
+def chromium(playwright_driver) -> Iterator[Browser]:
+    browser = playwright_driver.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="module")
+def firefox(playwright_driver) -> Iterator[Browser]:
+    browser = playwright_driver.firefox.launch(
+        channel="moz-firefox", executable_path=FIREFOX_ESR, headless=True
+    )
+    yield browser
+    browser.close()
 
 
 # --- the head proctor -----------------------------------------------------------------------

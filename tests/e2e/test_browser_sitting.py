@@ -27,6 +27,7 @@ from tests.e2e.browser import (
 )
 
 # The browser fixtures (see tests/e2e/browser.py), used by name below.
+playwright_driver = browser.playwright_driver
 chromium = browser.chromium
 proctor = browser.proctor
 room_started = browser.room_started
