@@ -1,9 +1,10 @@
-"""The answer-save hot path, in SQLAlchemy Core: one locked read, three writes, one commit.
+"""The answer-save hot path, in SQLAlchemy Core, for a batch of saves at once.
 
 Every candidate in a room saves every answer change, so this path is kept lean (DESIGN.md
-budget: at least half the throughput of a bare Flask route). The ORM path in services.py
-still handles the rare cases (a closed attempt, a passed deadline) where a paper must be
-finalised.
+budget: at least half the throughput of a bare Flask route). Saves arriving together are
+combined (combiner.py): one locked read of their attempts, one write (answer_writes.py), one
+commit. The ORM path in services.py still handles the rare cases (a closed attempt, a passed
+deadline) where a paper must be finalised.
 """
 
 from __future__ import annotations
