@@ -159,13 +159,8 @@ def test_an_invalid_item_is_not_saved_and_the_page_says_why(client, db, clock, b
     assert db.scalar(select(func.count(Item.id))) == before
 
 
-def test_edit_adds_a_version_and_history_shows_the_diff(client, db, clock, bank):
-    subject, _other, examiner, _reviewer, _admin = bank
-    item = new_item(db, clock.now, subject, topic_of(db, subject), examiner)
-    db.commit()
-    sign_in(client, "examiner")
-    form = client.get(f"/bank/items/{item.id}/edit")
-    assert "London" in form.text
+def capital_question(form, item, **fields) -> dict:
+    """The edit form's data for a four-option question on France's capital (A is the key)."""
     data = {
         "csrf_token": csrf_from(form.text),
         "item_type": "single_choice",
@@ -174,11 +169,22 @@ def test_edit_adds_a_version_and_history_shows_the_diff(client, db, clock, bank)
         "difficulty": 1,
         "match": "ignore_case",
         "true_answer": "true",
-        "note": "better distractor",
+        **fields,
     }
     for index, text in enumerate(["Paris", "Lyon", "Rome", "Berlin"]):
         data[f"options-{index}-text"] = text
     data["options-0-correct"] = "y"
+    return data
+
+
+def test_edit_adds_a_version_and_history_shows_the_diff(client, db, clock, bank):
+    subject, _other, examiner, _reviewer, _admin = bank
+    item = new_item(db, clock.now, subject, topic_of(db, subject), examiner)
+    db.commit()
+    sign_in(client, "examiner")
+    form = client.get(f"/bank/items/{item.id}/edit")
+    assert "London" in form.text
+    data = capital_question(form, item, note="better distractor")
     assert client.post(f"/bank/items/{item.id}/edit", data=data).status_code == 302
     versions = db.scalars(select(ItemVersion).where(ItemVersion.item_id == item.id)).all()
     assert [v.version_no for v in versions] == [1, 2]
@@ -197,20 +203,7 @@ def test_a_tag_holding_a_comma_survives_an_edit_through_the_form(client, db, clo
     form = client.get(f"/bank/items/{item.id}/edit")
     shown = re.search(r'name="tags"[^>]*value="([^"]*)"', form.text).group(1)
     assert html.unescape(shown) == "hành chính, luật\\, nghị định"  # as in spreadsheets
-    data = {
-        "csrf_token": csrf_from(form.text),
-        "item_type": "single_choice",
-        "stem": "What is the capital of France?",
-        "topic": item.topic_id,
-        "difficulty": 1,
-        "tags": html.unescape(shown),
-        "match": "ignore_case",
-        "true_answer": "true",
-        "note": "unchanged tags",
-    }
-    for index, text in enumerate(["Paris", "Lyon", "Rome", "Berlin"]):
-        data[f"options-{index}-text"] = text
-    data["options-0-correct"] = "y"
+    data = capital_question(form, item, tags=html.unescape(shown), note="unchanged tags")
     assert client.post(f"/bank/items/{item.id}/edit", data=data).status_code == 302
     db.expire_all()
     assert sorted(t.name for t in db.get(Item, item.id).tags) == ["hành chính", "luật, nghị định"]
