@@ -41,7 +41,8 @@ workers = int(
     or default_workers(os.environ.get("EXAM_DATABASE_URL", ""), _cores())
 )
 # Threads: an answer save spends most of its time waiting for the commit, not on the CPU.
-worker_class = "gthread"
+# gthread, with new connections waiting in the poller, not in a thread (see the module).
+worker_class = "exam_server.gunicorn_worker.PollingThreadWorker"
 threads = int(os.environ.get("GUNICORN_THREADS", "16"))
 # Each worker accepts this many open connections; idle kept-alive ones do not hold a thread.
 worker_connections = 1000

@@ -7,6 +7,8 @@ import multiprocessing
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from exam_server.gunicorn_worker import WORKER_CLASS
+
 
 class _Server(BaseApplication):
     def __init__(self, app: Flask, options: dict):
@@ -36,7 +38,7 @@ def serve(app: Flask, *, host: str, port: int, workers: int | None, threads: int
     options = {
         "bind": f"{host}:{port}",
         "workers": workers or default_workers(app.config["DATABASE_URL"]),
-        "worker_class": "gthread",
+        "worker_class": WORKER_CLASS,
         "threads": threads,
         "timeout": 60,
         "graceful_timeout": 20,

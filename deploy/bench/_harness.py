@@ -153,7 +153,7 @@ def start_bare(workers: int) -> tuple[str, subprocess.Popen]:
         "--workers",
         str(workers),
         "--worker-class",
-        "gthread",
+        "exam_server.gunicorn_worker.PollingThreadWorker",
         "--threads",
         str(THREADS),
         "--bind",

@@ -20,6 +20,7 @@ from werkzeug.test import Client
 
 from exam_server.app import create_app
 from exam_server.config import SETTINGS, load_config
+from exam_server.gunicorn_worker import WORKER_CLASS
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -73,7 +74,7 @@ def test_workers_follow_the_cores_on_postgresql_and_stay_two_on_sqlite(monkeypat
 
 def test_threaded_preloaded_workers_behind_nginx(monkeypatch):
     settings = gunicorn_settings(monkeypatch)
-    assert settings["worker_class"] == "gthread" and settings["threads"] == 16
+    assert settings["worker_class"] == WORKER_CLASS and settings["threads"] == 16
     assert settings["preload_app"] is True
     assert settings["bind"] == ["127.0.0.1:8000"]
     assert f"server {settings['bind'][0]};" in SITE.read_text()
