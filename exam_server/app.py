@@ -40,6 +40,11 @@ def create_app(
     security.init_app(app)
     labels.init_app(app)
     _register_blueprints(app)
+    if "delivery.save_changes" in app.view_functions:
+        from exam_server.delivery.save_fast_path import AnswerSaveFastPath
+        from exam_server.delivery.views import SAVE_COMBINER
+
+        app.wsgi_app = AnswerSaveFastPath(app, app.wsgi_app, app.extensions[SAVE_COMBINER])
     # Templates link to other features only where this server role has them.
     app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in app.view_functions
 

@@ -146,35 +146,40 @@ ATTEMPT_TOKEN_HEADER = "X-Attempt-Token"
 _TOKEN_KEY = "exam_attempt_token_key"
 
 
-def _token_key() -> bytes:
-    key = current_app.extensions.get(_TOKEN_KEY)
+def _token_key(app: Flask) -> bytes:
+    key = app.extensions.get(_TOKEN_KEY)
     if key is None:
-        secret = current_app.config["SECRET_KEY"].encode()
-        key = current_app.extensions[_TOKEN_KEY] = hmac.new(
+        secret = app.config["SECRET_KEY"].encode()
+        key = app.extensions[_TOKEN_KEY] = hmac.new(
             secret, b"exam-attempt-token", hashlib.sha256
         ).digest()
     return key
 
 
-def _token_signature(attempt_id: int, candidate_id: int, terminal: str) -> str:
+def _token_signature(app: Flask, attempt_id: int, candidate_id: int, terminal: str) -> str:
     message = f"{attempt_id}.{candidate_id}.{terminal}".encode()
-    digest = hmac.new(_token_key(), message, hashlib.sha256).digest()
+    digest = hmac.new(_token_key(app), message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def attempt_token(attempt_id: int, candidate_id: int, terminal: str) -> str:
     """The token the exam page sends with its saves and heartbeats for this attempt."""
-    return f"{candidate_id}.{terminal}.{_token_signature(attempt_id, candidate_id, terminal)}"
+    signature = _token_signature(current_app, attempt_id, candidate_id, terminal)
+    return f"{candidate_id}.{terminal}.{signature}"
 
 
-def read_attempt_token(token: str, attempt_id: int) -> tuple[int, str] | None:
-    """Return (candidate id, terminal) from a genuine token for `attempt_id`, else None."""
+def read_attempt_token(
+    token: str, attempt_id: int, app: Flask | None = None
+) -> tuple[int, str] | None:
+    """Return (candidate id, terminal) from a genuine token for `attempt_id`, else None.
+
+    `app` is the current app's when not given (the save fast path runs outside Flask)."""
     candidate_part, _dot, rest = token.partition(".")
     terminal, _dot, signature = rest.rpartition(".")
     if not candidate_part.isdigit() or not terminal or not signature:
         return None
     candidate_id = int(candidate_part)
-    expected = _token_signature(attempt_id, candidate_id, terminal)
+    expected = _token_signature(app or current_app, attempt_id, candidate_id, terminal)
     if not hmac.compare_digest(expected, signature):
         return None
     return candidate_id, terminal

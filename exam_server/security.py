@@ -24,6 +24,13 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Frame-Options", "DENY"),
+)
+
 STAFF_PREFIXES = ("/staff", "/proctor", "/bank", "/council")
 
 
@@ -42,14 +49,17 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        for name, value in SECURITY_HEADERS:
+            response.headers.setdefault(name, value)
         # Exam pages and answers must not linger in the terminal's cache.
         if not response.headers.get("Cache-Control") and not _is_static(response):
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+def response_headers() -> list[tuple[str, str]]:
+    """The headers of a dynamic response made outside Flask (the answer-save fast path)."""
+    return [*SECURITY_HEADERS, ("Cache-Control", "no-store")]
 
 
 def address_allowed(address: str | None, networks) -> bool:

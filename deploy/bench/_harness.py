@@ -28,6 +28,8 @@ PAPER = re.compile(r'<script type="application/json" id="paper-data">(.*?)</scri
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/exam_bench"
 # Threads per gunicorn worker, for the app and the bare route alike (`examctl run`'s default).
 THREADS = int(os.environ.get("BENCH_THREADS", "16"))
+# Worker processes, for the app and the bare route alike (default: `examctl run`'s choice).
+WORKERS = int(os.environ.get("BENCH_WORKERS", "0")) or None
 
 
 def line(name: str, figure: float, budget: float, passed: bool, unit_note: str = "") -> None:
@@ -132,8 +134,8 @@ def start_app(
     )
     port = free_port()
     command = [str(BIN / "examctl"), "run", "--port", str(port), "--threads", str(THREADS)]
-    if workers:
-        command += ["--workers", str(workers)]
+    if workers or WORKERS:
+        command += ["--workers", str(WORKERS or workers)]
     with open(workdir / "server.log", "w") as log:
         process = subprocess.Popen(
             command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True

@@ -15,6 +15,7 @@ import sys
 import requests
 from _harness import (
     PAPER,
+    WORKERS,
     build_request,
     line,
     percentile,
@@ -66,7 +67,7 @@ def open_papers(base, terminals):
 
 def main() -> int:
     database_url = postgres_url()
-    workers = multiprocessing.cpu_count() * 2 + 1 if database_url else 2
+    workers = WORKERS or (multiprocessing.cpu_count() * 2 + 1 if database_url else 2)
     server = start_app(CANDIDATES, database_url=database_url, workers=workers)
     bare_url, bare = start_bare(workers)
     try:

@@ -199,7 +199,12 @@ class Terminal:
             response = self.browser.http.post(
                 f"{self.base}/api/attempts/{self.attempt_id}/changes",
                 json={"changes": batch, **extra.pop("payload", {})},
-                headers={"X-CSRFToken": self.browser.token, **extra.pop("headers", {})},
+                # As exam.js does: the attempt token (served in front of Flask when acked).
+                headers={
+                    "X-CSRFToken": self.browser.token,
+                    "X-Attempt-Token": self.paper["token"],
+                    **extra.pop("headers", {}),
+                },
                 timeout=10,
             )
         except requests.RequestException:
