@@ -99,7 +99,10 @@ class AnswerSaveFastPath:
             session.rollback()
             return None
         finally:
-            session.close()
+            # A save that another thread's batch carried never used its session: closing
+            # an unused session only costs time. A used one is closed as always.
+            if session.in_transaction() or session.identity_map:
+                session.close()
         if result.outcome != autosave.Outcome.ACKED:
             return None
         return {
