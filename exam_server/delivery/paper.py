@@ -6,9 +6,9 @@ import datetime as dt
 import string
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from exam_server.clock import seconds_left
@@ -92,7 +92,9 @@ class ShownVersions:
         return found
 
 
-FORM_PLACEMENT = (
+# The stored form as placed, with the answer and flag the server holds at each position, in
+# one round trip (answers are only ever stored at positions of the attempt's form).
+PLACEMENT_WITH_ANSWERS = (
     select(
         FormItem.position,
         FormItem.option_order,
@@ -100,38 +102,74 @@ FORM_PLACEMENT = (
         ItemVersion.item_id,
         ItemVersion.version_no,
         ItemVersion.created_at,
+        Answer.response,
+        Answer.flagged,
     )
     .join(ItemVersion, ItemVersion.id == FormItem.item_version_id)
+    .outerjoin(
+        Answer,
+        and_(Answer.attempt_id == bindparam("attempt_id"), Answer.position == FormItem.position),
+    )
     .where(FormItem.form_id == bindparam("form_id"))
     .order_by(FormItem.position)
 )
 
 
-def form_as_shown(session: Session, form_id: int, versions: ShownVersions) -> list[dict]:
-    """The stored form as the candidate sees it, in position order."""
-    placements = [
-        (position, order, tuple(key))
-        for position, order, *key in session.execute(FORM_PLACEMENT, {"form_id": form_id})
-    ]
-    shown = versions.get(session, {key for _position, _order, key in placements})
-    return [_as_placed(position, shown[key], order) for position, order, key in placements]
+class ShownPart(NamedTuple):
+    """What the paper page shows of the part being sat."""
+
+    title: str
+    position: int
+    audio_play_limit: int | None
+
+
+CURRENT_ATTEMPT = (
+    select(
+        Attempt.id,
+        Attempt.part_id,
+        Attempt.form_id,
+        Attempt.state,
+        Attempt.last_seq,
+        Attempt.deadline_base_at,
+        Attempt.paused_seconds_at_start,
+        Attempt.extension_seconds,
+        ExamPart.title,
+        ExamPart.position,
+        ExamPart.audio_play_limit,
+    )
+    .join(ExamPart, ExamPart.id == Attempt.part_id)
+    .where(Attempt.candidate_id == bindparam("candidate_id"), Attempt.state == "in_progress")
+)
+
+
+def current_attempt(session: Session, candidate_id: int) -> tuple[Any, ShownPart] | None:
+    """The candidate's attempt in progress (as a plain row) and its part, in one query."""
+    # Plain reads go through the connection: the ORM's execution layer has nothing to add.
+    row = session.connection().execute(CURRENT_ATTEMPT, {"candidate_id": candidate_id}).first()
+    if row is None:
+        return None
+    return row, ShownPart(row.title, row.position, row.audio_play_limit)
 
 
 def paper(
     session: Session,
-    attempt: Attempt,
-    part: ExamPart,
+    attempt: Attempt | Any,
+    part: ExamPart | ShownPart,
     room: RoomSession,
     now: dt.datetime,
     versions: ShownVersions | None = None,
 ) -> dict[str, Any]:
-    """Return the candidate-facing paper with the answers and flags the server holds."""
-    items = form_as_shown(session, attempt.form_id, versions or ShownVersions())
-    answers = session.execute(
-        select(Answer.position, Answer.response, Answer.flagged).where(
-            Answer.attempt_id == attempt.id
-        )
-    ).all()
+    """Return the candidate-facing paper with the answers and flags the server holds.
+
+    `attempt` may be an Attempt or a row with its id, form, state, last_seq and clock columns.
+    """
+    rows = (
+        session.connection()
+        .execute(PLACEMENT_WITH_ANSWERS, {"form_id": attempt.form_id, "attempt_id": attempt.id})
+        .all()
+    )
+    shown = (versions or ShownVersions()).get(session, {tuple(row[2:6]) for row in rows})
+    items = [_as_placed(row.position, shown[tuple(row[2:6])], row.option_order) for row in rows]
     used = media.plays_used(session, attempt.id) if any(i["audio"] for i in items) else {}
     for item in items:
         if item["audio"]:
@@ -143,8 +181,8 @@ def paper(
         "attempt_id": attempt.id,
         "part": {"title": part.title, "position": part.position},
         "items": items,
-        "answers": {str(a.position): a.response for a in answers if a.response is not None},
-        "flags": sorted(a.position for a in answers if a.flagged),
+        "answers": {str(r.position): r.response for r in rows if r.response is not None},
+        "flags": [r.position for r in rows if r.flagged],
         "last_seq": attempt.last_seq,
         "seconds_left": seconds_left(clock_state(attempt, room), now),
         "paused": room.state == "paused",

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import and_, bindparam, exists, func, insert, select
+from sqlalchemy.orm import Session
 
 from exam_server import audit, throttle
-from exam_server.chain import GENESIS
+from exam_server.chain import GENESIS, canonical_event, link
 from exam_server.clock import scheduled_window_end
 from exam_server.delivery import autosave
+from exam_server.delivery.changes import Change, clean_change
 from exam_server.delivery.combiner import Combiner
 from exam_server.delivery.errors import (
     AttemptClosed,
-    BadChange,
     CandidateSuspended,
     EntryClosed,
     EntryNotOpen,
@@ -35,6 +34,7 @@ from exam_server.delivery.errors import (
 )
 from exam_server.lifecycle import append_event, finalise, finalise_if_due
 from exam_server.models import (
+    AnswerEvent,
     Attempt,
     Candidate,
     CandidateEntry,
@@ -42,24 +42,13 @@ from exam_server.models import (
     ExamPart,
     Form,
     RoomSession,
+    Shift,
 )
 from exam_server.models.proctor import CheckIn, Sanction
 from exam_server.passwords import check_secret, dummy_hash, normalise_code
-from exam_server.text import nfc
 
 OPEN_EXAM_STATUSES = ("published", "in_progress")
 BARRING_SANCTIONS = ("suspension", "cancellation")  # they void the test and bar later parts
-MAX_BLANK_LENGTH = 500
-
-
-@dataclass(frozen=True)
-class Change:
-    """One answer change from a terminal: `kind` is "answer" or "flag"."""
-
-    seq: int
-    kind: str
-    position: int
-    value: Any
 
 
 @dataclass(frozen=True)
@@ -243,81 +232,203 @@ def attempts_by_part(session: Session, candidate_id: int) -> dict[int, Attempt]:
     return latest
 
 
+@dataclass
+class _StartPlan:
+    """What deciding a start needs, read in one statement (see START_PLAN)."""
+
+    exam: Exam
+    shift_starts_at: dt.datetime  # the room's shift: its start and its session code
+    shift_code_hash: str | None
+    parts: list[tuple[int, int]]  # (part id, duration in minutes), in part order
+    attempts: dict[int, Attempt]  # the latest attempt per part
+    barred: bool  # a sanction bars the candidate from later parts
+    code_entered: bool  # the candidate typed the shift's session code
+
+
+# The exam, its parts with the candidate's attempts, the room's shift and the two yes/no
+# checks, in ONE round trip: every candidate of a room opens the paper at once. Outer joins
+# keep a part without attempts and an exam without parts.
+START_PLAN = (
+    select(
+        Exam,
+        Shift.starts_at,
+        Shift.session_code_hash,
+        ExamPart.id.label("part_id"),
+        ExamPart.duration_minutes,
+        Attempt,
+        exists()
+        .where(
+            Sanction.candidate_id == bindparam("candidate_id"),
+            Sanction.kind.in_(BARRING_SANCTIONS),
+        )
+        .label("barred"),
+        exists()
+        .where(
+            CandidateEntry.candidate_id == bindparam("candidate_id"),
+            CandidateEntry.shift_id == bindparam("shift_id"),
+            CandidateEntry.code_entered_at.is_not(None),
+        )
+        .label("code_entered"),
+    )
+    .select_from(Exam)
+    .join(Shift, Shift.id == bindparam("shift_id"))
+    .outerjoin(ExamPart, ExamPart.exam_id == Exam.id)
+    .outerjoin(
+        Attempt,
+        and_(Attempt.candidate_id == bindparam("candidate_id"), Attempt.part_id == ExamPart.id),
+    )
+    .where(Exam.id == bindparam("exam_id"))
+    .order_by(ExamPart.position, Attempt.attempt_no)
+)
+
+
+def _start_plan(session: Session, candidate: Candidate, room: RoomSession) -> _StartPlan:
+    rows = session.execute(
+        START_PLAN,
+        {"exam_id": candidate.exam_id, "candidate_id": candidate.id, "shift_id": room.shift_id},
+    ).all()
+    first = rows[0]
+    parts: dict[int, int] = {}
+    attempts: dict[int, Attempt] = {}
+    for row in rows:
+        if row.part_id is None:
+            continue  # an exam without parts
+        parts.setdefault(row.part_id, row.duration_minutes)
+        if row.Attempt is not None:
+            attempts[row.part_id] = row.Attempt  # rows come in attempt order: the last wins
+    return _StartPlan(
+        first.Exam,
+        first.starts_at,
+        first.session_code_hash,
+        list(parts.items()),
+        attempts,
+        first.barred,
+        first.code_entered,
+    )
+
+
 def start_next_part(session: Session, candidate: Candidate, now: dt.datetime) -> Attempt:
     """Return the attempt in progress, or open the next part on its stored main form."""
     room = candidate.room_session
     if room is None:
         raise RoomNotStarted()
-    exam = session.get(Exam, candidate.exam_id, options=[joinedload(Exam.parts)])
+    plan = _start_plan(session, candidate, room)
+    exam = plan.exam
     if exam.clock_mode == "scheduled":
-        if now < room.shift.starts_at:
+        if now < plan.shift_starts_at:
             raise ShiftNotStarted()
-        if session_code_needed(session, candidate):
+        if plan.shift_code_hash and not plan.code_entered:  # see session_code_needed
             raise SessionCodeRequired()
     if room.state == "waiting":
         raise RoomNotStarted()
-    if session.scalar(
-        select(Sanction.id).where(
-            Sanction.candidate_id == candidate.id, Sanction.kind.in_(BARRING_SANCTIONS)
-        )
-    ):
+    if plan.barred:
         raise CandidateSuspended()
     if room.state == "paused":
         raise RoomPaused()
     if room.state == "closed":
         raise AttemptClosed()
-    attempts = attempts_by_part(session, candidate.id)
-    durations = [part.duration_minutes for part in exam.parts]
-    for index, part in enumerate(exam.parts):
-        if part.id in (candidate.exempt_part_ids or []):
+    durations = [duration for _part_id, duration in plan.parts]
+    for index, (part_id, duration) in enumerate(plan.parts):
+        if part_id in (candidate.exempt_part_ids or []):
             continue
-        attempt = attempts.get(part.id)
+        attempt = plan.attempts.get(part_id)
         if attempt is not None:
             finalise_if_due(session, attempt, room, exam, now)
             if attempt.state == "in_progress":
                 return attempt
             continue
         if exam.clock_mode == "scheduled":
-            base = scheduled_window_end(room.shift.starts_at, durations, index)
+            base = scheduled_window_end(plan.shift_starts_at, durations, index)
         else:
-            base = now + dt.timedelta(minutes=part.duration_minutes)
-        attempt = _open_attempt(session, candidate, part, room, base, now)
+            base = now + dt.timedelta(minutes=duration)
+        attempt = _open_attempt(session, candidate, part_id, room, base, now)
         finalise_if_due(session, attempt, room, exam, now)  # a missed scheduled window
         if attempt.state == "in_progress":
             return attempt
     raise NothingToStart()
 
 
+def _form_and_next_id(dialect: str):
+    """The candidate's main form for a part, with the id the new attempt will take.
+
+    The start event's hash covers the attempt id, so the id is taken before the insert and
+    the attempt is written whole (event count and head hash included) instead of being
+    updated after its event. PostgreSQL draws it from the column's sequence; SQLite's
+    writers are serialised (BEGIN IMMEDIATE, see db.py), so the next rowid is max + 1.
+    """
+    if dialect == "postgresql":
+        next_id = func.nextval(func.pg_get_serial_sequence("attempts", "id"))
+    else:
+        next_id = select(func.coalesce(func.max(Attempt.id), 0) + 1).scalar_subquery()
+    return select(Form.id, Form.seed, next_id.label("attempt_id")).where(
+        Form.candidate_id == bindparam("candidate_id"),
+        Form.part_id == bindparam("part_id"),
+        Form.kind == "main",
+    )
+
+
+FORM_AND_NEXT_ID = {dialect: _form_and_next_id(dialect) for dialect in ("postgresql", "sqlite")}
+
+INSERT_EVENT = insert(AnswerEvent.__table__)
+
+
 def _open_attempt(
     session: Session,
     candidate: Candidate,
-    part: ExamPart,
+    part_id: int,
     room: RoomSession,
     deadline_base: dt.datetime,
     now: dt.datetime,
 ) -> Attempt:
-    form = session.scalar(
-        select(Form).where(
-            Form.candidate_id == candidate.id, Form.part_id == part.id, Form.kind == "main"
+    dialect = session.get_bind().dialect.name
+    # Through the connection: a plain read, and the start plan's query has flushed the session.
+    row = (
+        session.connection()
+        .execute(
+            FORM_AND_NEXT_ID.get(dialect, FORM_AND_NEXT_ID["sqlite"]),
+            {"candidate_id": candidate.id, "part_id": part_id},
         )
+        .one_or_none()
     )
-    if form is None:
+    if row is None:
         raise FormMissing()
+    form_id, seed, attempt_id = row
+    payload = {"form": form_id, "seed": str(seed)}
+    head = link(GENESIS, canonical_event(attempt_id, 1, "start", None, None, payload, now))
+    # The ORM inserts the attempt, so a rolled-back start leaves no stale object behind.
     attempt = Attempt(
+        id=attempt_id,
         candidate_id=candidate.id,
-        part_id=part.id,
-        form_id=form.id,
+        part_id=part_id,
+        form_id=form_id,
         attempt_no=1,
         state="in_progress",
         started_at=now,
         deadline_base_at=deadline_base,
         paused_seconds_at_start=room.paused_seconds,
-        last_hash=GENESIS,
+        extension_seconds=0,
+        last_seq=0,
+        event_count=1,
+        last_hash=head,
         last_contact_at=now,
     )
     session.add(attempt)
     session.flush()
-    append_event(session, attempt, "start", now, payload={"form": form.id, "seed": str(form.seed)})
+    # The start event, chained exactly as lifecycle.append_event would chain it.
+    session.connection().execute(
+        INSERT_EVENT,
+        {
+            "attempt_id": attempt_id,
+            "ordinal": 1,
+            "kind": "start",
+            "client_seq": None,
+            "position": None,
+            "payload": payload,
+            "at": now,
+            "prev_hash": GENESIS,
+            "hash": head,
+        },
+    )
     return attempt
 
 
@@ -335,32 +446,6 @@ def _lock_attempt(session: Session, attempt_id: int) -> tuple[Attempt, Candidate
     if row is None:
         raise AttemptClosed()
     return tuple(row)
-
-
-def _clean_value(change: Change, shape: tuple[str, int, int]) -> Any:
-    """Validate a change against its item's shape and return the value to store."""
-    item_type, option_count, blank_count = shape
-    value = change.value
-    if change.kind == "flag":
-        if not isinstance(value, bool):
-            raise BadChange()
-        return value
-    if value is None or value == []:
-        return None
-    if item_type == "fill_blank":
-        if not isinstance(value, list) or len(value) != blank_count:
-            raise BadChange()
-        if not all(isinstance(text, str) and len(text) <= MAX_BLANK_LENGTH for text in value):
-            raise BadChange()
-        return [nfc(text) for text in value]
-    if not isinstance(value, list) or not all(
-        isinstance(i, int) and not isinstance(i, bool) and 0 <= i < option_count for i in value
-    ):
-        raise BadChange()
-    chosen = sorted(set(value))
-    if item_type in ("single_choice", "true_false") and len(chosen) > 1:
-        raise BadChange()
-    return chosen
 
 
 def save_changes(
@@ -383,7 +468,7 @@ def save_changes(
     result = autosave.save(
         session,
         autosave.SaveRequest(
-            attempt_id, candidate_id, terminal, changes, now, grace_seconds, _clean_change
+            attempt_id, candidate_id, terminal, changes, now, grace_seconds, clean_change
         ),
         combiner,
     )
@@ -403,12 +488,6 @@ def save_changes(
     _refuse_closed(session, attempt_id, candidate_id, changes, now, grace_seconds)
     session.commit()  # the finalisation and the logged refusal stay
     raise AttemptClosed()
-
-
-def _clean_change(change: Change, shape: tuple[str, int, int] | None) -> Any:
-    if shape is None or change.kind not in ("answer", "flag"):
-        raise BadChange()
-    return _clean_value(change, shape)
 
 
 def lock_own_attempt(

@@ -34,17 +34,17 @@ from exam_server.chain import receipt_code
 from exam_server.clock import seconds_left
 from exam_server.db import get_session
 from exam_server.delivery import autosave, media, services
+from exam_server.delivery.changes import parse_changes
 from exam_server.delivery.combiner import Combiner
-from exam_server.delivery.errors import BadChange, DeliveryError
+from exam_server.delivery.errors import DeliveryError
 from exam_server.delivery.forms import CandidateLoginForm, ConfirmForm, StartForm
-from exam_server.delivery.paper import ShownVersions, paper, review_rows
+from exam_server.delivery.paper import ShownVersions, current_attempt, paper, review_rows
 from exam_server.models import Attempt, Exam, ExamPart
 from exam_server.throttle import ThrottlePolicy
 
 bp = Blueprint("delivery", __name__)
 
 TERMINAL_COOKIE = "exam_terminal"
-MAX_CHANGES_PER_REQUEST = 200
 SAVE_COMBINER = "exam_save_combiner"
 SHOWN_VERSIONS = "exam_shown_versions"
 
@@ -190,11 +190,11 @@ def _current_attempt() -> Attempt | None:
 @bp.get("/exam")
 @candidate_required
 def exam_page():
-    attempt = _current_attempt()
-    if attempt is None:
-        return redirect(url_for("delivery.waiting"))
     session = get_session()
-    part = session.get(ExamPart, attempt.part_id)
+    current = current_attempt(session, g.candidate.id)
+    if current is None:
+        return redirect(url_for("delivery.waiting"))
+    attempt, part = current
     room = g.candidate.room_session
     data = paper(session, attempt, part, room, now(), current_app.extensions[SHOWN_VERSIONS])
     data["token"] = attempt_token(attempt.id, g.candidate.id, g.terminal)
@@ -205,22 +205,6 @@ def exam_page():
         paper=data,
         heartbeat_seconds=current_app.config["HEARTBEAT_SECONDS"],
     )
-
-
-def _parse_changes(payload: Any) -> list[services.Change]:
-    if not isinstance(payload, dict) or not isinstance(payload.get("changes"), list):
-        raise BadChange()
-    raw_changes = payload["changes"]
-    if len(raw_changes) > MAX_CHANGES_PER_REQUEST:
-        raise BadChange()
-    changes = []
-    for raw in raw_changes:
-        try:
-            seq, kind, position = int(raw["seq"]), str(raw["kind"]), int(raw["position"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise BadChange() from exc
-        changes.append(services.Change(seq, kind, position, raw.get("value")))
-    return changes
 
 
 def _error_json(exc: DeliveryError):
@@ -237,7 +221,7 @@ def save_changes(attempt_id: int):
             attempt_id=attempt_id,
             candidate_id=g.candidate_id,
             terminal=g.terminal,
-            changes=_parse_changes(request.get_json(silent=True)),
+            changes=parse_changes(request.get_json(silent=True)),
             now=now(),
             grace_seconds=current_app.config["SAVE_GRACE_SECONDS"],
             combiner=current_app.extensions[SAVE_COMBINER],

@@ -6,6 +6,7 @@ import json
 import re
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import event
 
 from tests.conftest import csrf_from
@@ -93,3 +94,47 @@ def test_a_heartbeat_reads_once_and_writes_once(client, db, clock, connection):
     assert beat.status_code == 200
     data = [s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE", "SET LOCAL"))]
     assert len(data) == 2, data
+
+
+def _data(statements):
+    """The statements that read or write data, shortened to say which they are."""
+    return [
+        " ".join(s.split())[:70]
+        for s in statements
+        if not s.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO SAVEPOINT"))
+    ]
+
+
+@pytest.mark.parametrize("clock_mode", ["per_candidate", "scheduled"])
+def test_opening_a_paper_costs_a_fixed_handful_of_statements(
+    client, db, clock, connection, clock_mode
+):
+    sitting = make_sitting(
+        db, clock.now, room_state="running", clock_mode=clock_mode, per_cell_count=2
+    )
+    candidate, code = sitting.candidates[0]
+    client.post(
+        "/login",
+        data={
+            "csrf_token": csrf_from(client.get("/login").text),
+            "registration_number": candidate.registration_number,
+            "access_code": code,
+        },
+    )
+    token = csrf_from(client.get("/wait").text)
+    with counted(connection) as start:
+        assert client.post("/start", data={"csrf_token": token}).status_code == 302
+    # The candidate, the start plan (exam, parts, attempts, shift, sanctions, session code),
+    # the form with the new attempt's id, the attempt, its start event.
+    assert len(_data(start)) == 5, _data(start)
+    with counted(connection) as page:
+        shown = client.get("/exam")
+    assert shown.status_code == 200
+    paper = json.loads(PAPER.search(shown.text).group(1))
+    assert len(paper["items"]) == sitting.part.item_count
+    # The candidate, the attempt with its part, the form with its answers, and the item
+    # versions (cached per worker afterwards).
+    assert len(_data(page)) == 4, _data(page)
+    with counted(connection) as again:
+        assert client.get("/exam").status_code == 200
+    assert len(_data(again)) == 3, _data(again)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from exam_server.audit_verify import verify_attempt
 from exam_server.delivery import autosave, services
+from exam_server.delivery.changes import clean_change
 from exam_server.delivery.combiner import Combiner, Job
 from exam_server.delivery.errors import BadChange
 from exam_server.models import Answer, Attempt
@@ -35,7 +36,7 @@ def request(clock, candidate, attempt, terminal, changes):
         [services.Change(*c) for c in changes],
         clock.now,
         GRACE,
-        services._clean_change,
+        clean_change,
     )
 
 
