@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, update
 from sqlalchemy.dialects import sqlite
 
+from exam_server.delivery.driver import driver_execute
 from exam_server.models import Answer, AnswerEvent, Attempt
 
 
@@ -128,7 +129,8 @@ def _json(rows) -> str:
 
 
 def _write_postgresql(connection: Connection, writes: Writes) -> None:
-    connection.exec_driver_sql(
+    driver_execute(
+        connection,
         _POSTGRESQL_SAVE,
         {
             "events": _json(writes.events),

@@ -22,6 +22,7 @@ from exam_server.chain import canonical_event, link
 from exam_server.clock import ClockState, deadline, seconds_left
 from exam_server.delivery import answer_writes
 from exam_server.delivery.combiner import Combiner, Job
+from exam_server.delivery.driver import driver_execute
 from exam_server.delivery.errors import DeliveryError
 from exam_server.models import (
     Attempt,
@@ -69,18 +70,30 @@ _driver_sql: dict[tuple[int, str], str] = {}
 
 
 def _run(connection: Connection, statement, params: dict):
-    """Execute a state read; on PostgreSQL as SQL compiled once per worker.
+    """Execute a state read; on PostgreSQL as SQL compiled once per worker, on the driver.
 
     The driver's own types (aware datetimes, ints, text) are all these reads need, and
-    this saves SQLAlchemy's per-call cache-key work on the busiest statements of the exam.
+    this saves SQLAlchemy's per-call work on the busiest statements of the exam.
     """
     if connection.dialect.name != "postgresql":
-        return connection.execute(statement, params)
+        return _Rows(connection.execute(statement, params).all())
     key = (id(statement), connection.dialect.name)
     sql = _driver_sql.get(key)
     if sql is None:
         sql = _driver_sql[key] = str(statement.compile(dialect=connection.dialect))
-    return connection.exec_driver_sql(sql, params)
+    return _Rows(driver_execute(connection, sql, params).fetchall())
+
+
+class _Rows(list):
+    """Fetched rows, with the two accessors the callers use."""
+
+    def all(self) -> list:
+        return list(self)
+
+    def one_or_none(self) -> Any:
+        if len(self) > 1:
+            raise ValueError("more than one row")
+        return self[0] if self else None
 
 
 def read_attempt_state(connection: Connection, attempt_id: int):
