@@ -138,6 +138,21 @@ def check_entry_window(
     raise EntryClosed()
 
 
+ROOM_STATE = (
+    select(Candidate.id, RoomSession.state)
+    .outerjoin(RoomSession, RoomSession.id == Candidate.room_session_id)
+    .where(Candidate.id == bindparam("candidate_id"))
+)
+
+
+def room_state(session: Session, candidate_id: int) -> str | None:
+    """The state of the candidate's room, "unassigned" without one; None: no such candidate."""
+    row = session.connection().execute(ROOM_STATE, {"candidate_id": candidate_id}).first()
+    if row is None:
+        return None
+    return row.state or "unassigned"
+
+
 def check_terminal_address(candidate: Candidate, address: str | None) -> None:
     """When the room lists its terminals' addresses, sign-ins come only from them."""
     room = candidate.room_session

@@ -148,10 +148,14 @@ def waiting():
 
 
 @bp.get("/api/candidate/status")
-@candidate_required
+@candidate_ids_required
 def candidate_status():
-    room = g.candidate.room_session
-    return jsonify(room_state=room.state if room else "unassigned")
+    # Every waiting terminal asks every 3 s (wait.js), right up to the start stampede: the
+    # session's id and one small query, no candidate loaded.
+    state = services.room_state(get_session(), g.candidate_id)
+    if state is None:
+        abort(401)
+    return jsonify(room_state=state)
 
 
 @bp.post("/start")

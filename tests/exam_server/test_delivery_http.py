@@ -8,7 +8,7 @@ import re
 
 from sqlalchemy import select
 
-from exam_server.models import Attempt, Candidate
+from exam_server.models import Attempt, Candidate, RoomSession
 from tests.conftest import csrf_from
 from tests.factories import make_sitting
 
@@ -63,6 +63,16 @@ def test_the_waiting_room_shows_who_and_where_and_waits_for_the_room(client, db,
     assert client.get("/api/candidate/status").json == {"room_state": "waiting"}
     refused = client.post("/start", data={"csrf_token": csrf_from(page.text)})
     assert refused.status_code == 409
+    db.execute(RoomSession.__table__.update().values(state="running"))
+    assert client.get("/api/candidate/status").json == {"room_state": "running"}
+    db.execute(
+        Candidate.__table__.update()
+        .where(Candidate.id == candidate.id)
+        .values(room_session_id=None)
+    )
+    assert client.get("/api/candidate/status").json == {"room_state": "unassigned"}
+    anonymous = client.application.test_client()
+    assert anonymous.get("/api/candidate/status").status_code == 401
 
 
 def test_a_full_sitting_saves_every_change_and_shows_the_score(client, db, clock):
