@@ -9,6 +9,10 @@ from typing import Any
 
 GENESIS = "0" * 64
 
+# What json.dumps(…, sort_keys=True, separators=(",", ":"), ensure_ascii=False) builds each
+# call, built once: every answer save hashes an event.
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
 
 def canonical_event(
     attempt_id: int,
@@ -27,9 +31,18 @@ def canonical_event(
         "seq": client_seq,
         "position": position,
         "payload": payload,
-        "at": at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "at": utc_stamp(at),
     }
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL_JSON(body)
+
+
+def utc_stamp(at: dt.datetime) -> str:
+    """`at` in UTC as 2026-11-26T08:30:00.000000Z (what strftime("%Y-%m-%dT%H:%M:%S.%fZ") gives).
+
+    isoformat is several times faster than strftime; with the zone fixed to UTC its only
+    difference is the "+00:00" suffix.
+    """
+    return at.astimezone(dt.UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def link(prev_hash: str, canonical: str) -> str:

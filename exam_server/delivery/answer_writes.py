@@ -21,16 +21,37 @@ from exam_server.models import Answer, AnswerEvent, Attempt
 
 
 class Writes:
-    """What a batch will write, gathered while its requests are checked."""
+    """What a batch will write, gathered while its requests are checked.
 
-    def __init__(self) -> None:
+    `times_as_text`: keep times as ISO 8601 text (with their UTC offset and microseconds,
+    which PostgreSQL reads back exactly, so the stored time is the one an event's hash was
+    computed over). A request's rows share one time: it is formatted once.
+    """
+
+    def __init__(self, times_as_text: bool = False) -> None:
+        self.times_as_text = times_as_text
+        self._last_time: tuple[dt.datetime | None, Any] = (None, None)
         self.events: list[dict] = []
         # (attempt, position) -> the position's row after this batch's changes
         self.answers: dict[tuple[int, int], dict] = {}
         self.heads: dict[int, dict] = {}
 
+    @classmethod
+    def for_connection(cls, connection: Connection) -> Writes:
+        """Empty writes in the form `write(connection, …)` sends them."""
+        return cls(times_as_text=connection.dialect.name == "postgresql")
+
     def __bool__(self) -> bool:
         return bool(self.heads)
+
+    def _time(self, at: dt.datetime) -> Any:
+        if not self.times_as_text:
+            return at
+        last, text = self._last_time
+        if last is not at:
+            text = at.isoformat()
+            self._last_time = (at, text)
+        return text
 
     def add_event(self, attempt_id, ordinal, change, value, at, prev_hash, new_hash) -> None:
         self.events.append(
@@ -41,7 +62,7 @@ class Writes:
                 "client_seq": change.seq,
                 "position": change.position,
                 "payload": value,
-                "at": at,
+                "at": self._time(at),
                 "prev_hash": prev_hash,
                 "hash": new_hash,
             }
@@ -65,7 +86,7 @@ class Writes:
                     "has_flag": False,
                 },
             )
-            row["seq"], row["updated_at"] = change.seq, at
+            row["seq"], row["updated_at"] = change.seq, self._time(at)
             if change.kind == "answer":
                 row["response"], row["has_response"] = value, True
             else:
@@ -77,7 +98,7 @@ class Writes:
             "last_seq": last_seq,
             "event_count": event_count,
             "last_hash": last_hash,
-            "now": at,
+            "now": self._time(at),
         }
 
 
@@ -122,10 +143,11 @@ WHERE t.id = h.attempt_id
 """
 
 
+_JSON = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def _json(rows) -> str:
-    # Datetimes as ISO 8601 with their UTC offset and microseconds: PostgreSQL reads them
-    # back exactly, so the stored time is the one the event's hash was computed over.
-    return json.dumps(list(rows), default=dt.datetime.isoformat)
+    return _JSON(list(rows))  # the times are text already (Writes(times_as_text=True))
 
 
 def _write_postgresql(connection: Connection, writes: Writes) -> None:

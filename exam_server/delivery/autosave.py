@@ -167,21 +167,27 @@ class SaveResult:
     seconds_left: int
 
 
-def save(session: Session, request: SaveRequest, combiner: Combiner | None = None) -> SaveResult:
+def save(
+    open_session: Callable[[], Session],
+    request: SaveRequest,
+    combiner: Combiner | None = None,
+) -> SaveResult:
     """Apply a terminal's fresh changes and commit; with a combiner, together with others.
 
-    `request.clean(change, shape)` validates one change (raising the caller's error) and
-    returns the value to store; nothing of a request is written unless all its changes are
-    valid. Raises that error, or a database error (after which nothing of it was written).
+    `open_session()` gives the database session, called only when this thread runs a
+    transaction itself (alone, or leading a batch): a save carried by another thread's
+    batch never needs one. `request.clean(change, shape)` validates one change (raising
+    the caller's error) and returns the value to store; nothing of a request is written
+    unless all its changes are valid. Raises that error, or a database error (after which
+    nothing of it was written).
     """
     if combiner is None:
-        return _save_alone(session, request)
-    job = combiner.run(Job(request), lambda jobs: _run_jobs(session, jobs))
+        return _save_alone(open_session(), request)
+    job = combiner.run(Job(request), lambda jobs: _run_jobs(open_session(), jobs))
     if isinstance(job.error, _BatchFailed):
-        return _save_alone(session, request)  # someone else's failure: try once on its own
+        return _save_alone(open_session(), request)  # someone else's failure: try once alone
     if job.error is not None:
         raise job.error
-    _forget_cached_attempt(session, request.attempt_id)
     return job.result
 
 
@@ -228,7 +234,7 @@ def save_batch(session: Session, requests: list[SaveRequest]) -> list[SaveResult
         for row in read_attempt_states(connection, sorted({r.attempt_id for r in requests}))
     }
     outcomes: list[SaveResult | BaseException] = []
-    writes = answer_writes.Writes()
+    writes = answer_writes.Writes.for_connection(connection)
     for request in requests:
         try:
             outcomes.append(_apply(connection, request, states.get(request.attempt_id), writes))
@@ -237,7 +243,7 @@ def save_batch(session: Session, requests: list[SaveRequest]) -> list[SaveResult
     if writes:
         answer_writes.write(connection, writes)
         for attempt_id in writes.heads:
-            _forget_cached_attempt(session, attempt_id)
+            forget_cached_attempt(session, attempt_id)
     return outcomes
 
 
@@ -288,7 +294,7 @@ def _apply(connection: Connection, request: SaveRequest, head: _AttemptHead | No
     return SaveResult(Outcome.ACKED, head.last_seq, seconds_left(head.clock, now))
 
 
-def _forget_cached_attempt(session: Session, attempt_id: int) -> None:
+def forget_cached_attempt(session: Session, attempt_id: int) -> None:
     # Core writes bypass the ORM: an Attempt already loaded in this session is now stale.
     if not session.identity_map:  # the usual case on the save path: nothing loaded
         return
@@ -340,6 +346,6 @@ def pulse(
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
     connection.execute(TOUCH_CONTACT, {"attempt_id": attempt_id, "now": now})
-    _forget_cached_attempt(session, attempt_id)
+    forget_cached_attempt(session, attempt_id)
     outcome = Outcome.PAUSED if row.room_state == "paused" else Outcome.ACKED
     return outcome, row, seconds_left(clock, now)

@@ -27,11 +27,18 @@ class Job:
         self.error: BaseException | None = None
         self.finished = False
         self.leads = False
-        self._wake = threading.Event()
+        # A held lock its thread blocks on while it waits (cheaper than an Event: one lock,
+        # made only for a job that waits); released once, by finish() or by the hand-off.
+        self._wake: Any = None
 
     def finish(self, result: Any = None, error: BaseException | None = None) -> None:
         self.result, self.error, self.finished = result, error, True
-        self._wake.set()
+        self._release()
+
+    def _release(self) -> None:
+        wake, self._wake = self._wake, None
+        if wake is not None:
+            wake.release()
 
 
 class Combiner:
@@ -51,12 +58,16 @@ class Combiner:
         `run_batch` is the caller's own (it closes over the caller's database session): a
         thread that leads runs the batch with its own session.
         """
+        wake = threading.Lock()
         with self._lock:
             self._queue.append(job)
             lead = not self._leading
             self._leading = True
+            if not lead:  # set before any leader can take the job into a batch
+                wake.acquire()
+                job._wake = wake
         if not lead:
-            job._wake.wait()
+            wake.acquire()  # until finish() or the hand-off releases it
             if job.finished:
                 return job
         self._lead(run_batch)
@@ -79,6 +90,6 @@ class Combiner:
                 if self._queue:
                     successor = self._queue[0]
                     successor.leads = True
-                    successor._wake.set()
+                    successor._release()
                 else:
                     self._leading = False

@@ -80,10 +80,10 @@ class AnswerSaveFastPath:
             return None
         candidate_id, terminal = ids
         clock = self.app.extensions.get("exam_clock", utcnow)  # tests freeze it there
-        session = database(self.app).session_factory()
+        sessions = _OnDemandSession(database(self.app).session_factory)
         try:
             result = autosave.save(
-                session,
+                sessions.open,
                 autosave.SaveRequest(
                     attempt_id,
                     candidate_id,
@@ -96,13 +96,10 @@ class AnswerSaveFastPath:
                 self.combiner,
             )  # committed when it returns
         except DeliveryError:
-            session.rollback()
+            sessions.rollback()
             return None
         finally:
-            # A save that another thread's batch carried never used its session: closing
-            # an unused session only costs time. A used one is closed as always.
-            if session.in_transaction() or session.identity_map:
-                session.close()
+            sessions.close()
         if result.outcome != autosave.Outcome.ACKED:
             return None
         return {
@@ -111,3 +108,24 @@ class AnswerSaveFastPath:
             "seconds_left": result.seconds_left,
             "state": "in_progress",
         }
+
+
+class _OnDemandSession:
+    """A database session made only when asked for: most saves ride on another's batch."""
+
+    def __init__(self, factory: Any):
+        self.factory = factory
+        self.session: Any = None
+
+    def open(self) -> Any:
+        if self.session is None:
+            self.session = self.factory()
+        return self.session
+
+    def rollback(self) -> None:
+        if self.session is not None:
+            self.session.rollback()
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()

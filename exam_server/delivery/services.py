@@ -481,12 +481,14 @@ def save_changes(
     transaction. A closed attempt is finalised and the refusal logged (committed too).
     """
     result = autosave.save(
-        session,
+        lambda: session,
         autosave.SaveRequest(
             attempt_id, candidate_id, terminal, changes, now, grace_seconds, clean_change
         ),
         combiner,
     )
+    # Another thread's batch may have written the attempt: what this session holds is old.
+    autosave.forget_cached_attempt(session, attempt_id)
     if result.outcome == autosave.Outcome.ACKED:
         return SaveAck(
             acked_seq=result.acked_seq,

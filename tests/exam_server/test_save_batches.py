@@ -155,7 +155,9 @@ def test_a_save_whose_batch_failed_is_retried_on_its_own(db, clock, monkeypatch)
         return real(session, requests)
 
     monkeypatch.setattr(autosave, "save_batch", flaky)
-    result = autosave.save(db, request(clock, first, a1, "T0", [(1, "answer", 1, [3])]), Combiner())
+    result = autosave.save(
+        lambda: db, request(clock, first, a1, "T0", [(1, "answer", 1, [3])]), Combiner()
+    )
     assert result.outcome == "acked" and calls == [1, 1]
     assert held(db, a1) == {1: ([3], False)}
     assert db.get(Attempt, a1.id).last_seq == 1
