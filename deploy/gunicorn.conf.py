@@ -96,7 +96,7 @@ def post_fork(server, worker):
     """Give each worker a fresh connection pool: connections never cross a fork."""
     app = _flask_app(worker.app.wsgi())  # the preloaded app, or loaded now without preload
     # close=False: the parent's connections (if any) belong to the parent; only forget them.
-    app.extensions["exam_db"].engine.dispose(close=False)
+    app.extensions["exam_db"].dispose(close=False)
 
 
 class TrustedProxy:

@@ -87,16 +87,41 @@ def _tune_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def make_autocommit_engine(url: str) -> Engine | None:
+    """PostgreSQL: an engine whose every statement commits itself, for answer-save batches.
+
+    A pool of its own, set to autocommit once per connection: switching a shared pool's
+    connections to autocommit and back on every checkout costs more than a save's work.
+    A worker runs one batch at a time, so two connections are plenty.
+    """
+    if url.startswith("sqlite"):
+        return None
+    return create_engine(
+        url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=8, pool_recycle=3600
+    )
+
+
 @dataclass
 class Database:
     engine: Engine
     session_factory: sessionmaker
+    autocommit_engine: Engine | None = None  # see make_autocommit_engine
+
+    def dispose(self, close: bool = True) -> None:
+        """Drop pooled connections (before a fork: `close=False` in the child)."""
+        self.engine.dispose(close=close)
+        if self.autocommit_engine is not None:
+            self.autocommit_engine.dispose(close=close)
 
 
 def init_app(app: Flask) -> None:
     """Bind an engine and a session factory to the app; sessions close at teardown."""
     engine = make_engine(app.config["DATABASE_URL"], app.config["DB_POOL_SIZE"])
-    app.extensions["exam_db"] = Database(engine, sessionmaker(bind=engine, expire_on_commit=False))
+    app.extensions["exam_db"] = Database(
+        engine,
+        sessionmaker(bind=engine, expire_on_commit=False),
+        make_autocommit_engine(app.config["DATABASE_URL"]),
+    )
     app.teardown_appcontext(_close_session)
 
 

@@ -34,7 +34,7 @@ def default_workers(database_url: str) -> int:
 def serve(app: Flask, *, host: str, port: int, workers: int | None, threads: int) -> None:
     """Serve `app` with gunicorn's threaded workers until interrupted."""
     # Engines must not be shared across fork: each worker opens its own connections.
-    app.extensions["exam_db"].engine.dispose()
+    app.extensions["exam_db"].dispose()
     options = {
         "bind": f"{host}:{port}",
         "workers": workers or default_workers(app.config["DATABASE_URL"]),
@@ -53,4 +53,4 @@ def serve(app: Flask, *, host: str, port: int, workers: int | None, threads: int
 
 
 def _post_fork(_server, worker) -> None:
-    worker.app.application.extensions["exam_db"].engine.dispose(close=False)
+    worker.app.application.extensions["exam_db"].dispose(close=False)

@@ -2,9 +2,13 @@
 
 On PostgreSQL everything a batch writes goes to the server as ONE statement (data-modifying
 CTEs fed by three JSON documents, so its text never changes and psycopg prepares it once per
-connection): a batch is then a locked read, this write and the commit, however many
-terminals it serves. SQLite cannot modify data in a CTE; it gets the same writes as separate
-Core statements (its writers are serialised anyway).
+connection): a batch is then a read and this write, however many terminals it serves. SQLite
+cannot modify data in a CTE; it gets the same writes as separate Core statements (its
+writers are serialised anyway).
+
+Each attempt's head moves only from the state the batch read (compare and set), and its
+events and answers are written only with it: a batch that read without a lock never
+writes over a change made since (another server's save, a submission).
 """
 
 from __future__ import annotations
@@ -92,9 +96,12 @@ class Writes:
             else:
                 row["flagged"], row["has_flag"] = value, True
 
-    def move_head(self, attempt_id, last_seq, event_count, last_hash, at) -> None:
-        self.heads[attempt_id] = {
-            "attempt_id": attempt_id,
+    def move_head(self, read: Any, last_seq, event_count, last_hash, at) -> None:
+        """Move the attempt's head, from where `read` (its state as read) found it."""
+        self.heads[read.id] = {
+            "attempt_id": read.id,
+            "read_seq": read.last_seq,
+            "read_count": read.event_count,
             "last_seq": last_seq,
             "event_count": event_count,
             "last_hash": last_hash,
@@ -102,18 +109,35 @@ class Writes:
         }
 
 
-def write(connection: Connection, writes: Writes) -> None:
+def write(connection: Connection, writes: Writes) -> set[int]:
+    """Write what `writes` holds for each attempt whose head is still where it was read.
+
+    Returns those attempts' ids. An attempt whose head moved (another batch, a submission)
+    gets nothing written: no event, no answer.
+    """
     if connection.dialect.name == "postgresql":
-        _write_postgresql(connection, writes)
-    else:
-        _write_portable(connection, writes)
+        return _write_postgresql(connection, writes)
+    return _write_portable(connection, writes)
 
 
 _POSTGRESQL_SAVE = """
-WITH changed AS (
+WITH heads AS (
+    SELECT * FROM json_to_recordset(%(heads)s::json) AS h(
+        attempt_id int, read_seq int, read_count int, last_seq int, event_count int,
+        last_hash text, now timestamptz)
+), moved AS (
+    UPDATE attempts AS t
+    SET last_seq = h.last_seq, event_count = h.event_count, last_hash = h.last_hash,
+        last_contact_at = h.now
+    FROM heads AS h
+    WHERE t.id = h.attempt_id AND t.last_seq = h.read_seq AND t.event_count = h.read_count
+      AND t.state = 'in_progress'
+    RETURNING t.id
+), changed AS (
     SELECT * FROM json_to_recordset(%(answers)s::json) AS r(
         attempt_id int, position int, seq int, response json, flagged bool,
         has_response bool, has_flag bool, updated_at timestamptz)
+    WHERE r.attempt_id IN (SELECT id FROM moved)
 ), new_events AS (
     INSERT INTO answer_events
         (attempt_id, ordinal, kind, client_seq, position, payload, at, prev_hash, hash)
@@ -121,6 +145,7 @@ WITH changed AS (
     FROM json_to_recordset(%(events)s::json) AS e(
         attempt_id int, ordinal int, kind text, client_seq int, position int, payload json,
         at timestamptz, prev_hash text, hash text)
+    WHERE e.attempt_id IN (SELECT id FROM moved)
 ), new_answers AS (
     INSERT INTO answers AS a (attempt_id, position, response, flagged, seq, updated_at)
     SELECT attempt_id, position, response, flagged, seq, updated_at FROM changed
@@ -134,12 +159,7 @@ WITH changed AS (
         seq = excluded.seq,
         updated_at = excluded.updated_at
 )
-UPDATE attempts AS t
-SET last_seq = h.last_seq, event_count = h.event_count, last_hash = h.last_hash,
-    last_contact_at = h.now
-FROM json_to_recordset(%(heads)s::json) AS h(
-    attempt_id int, last_seq int, event_count int, last_hash text, now timestamptz)
-WHERE t.id = h.attempt_id
+SELECT id FROM moved
 """
 
 
@@ -150,8 +170,8 @@ def _json(rows) -> str:
     return _JSON(list(rows))  # the times are text already (Writes(times_as_text=True))
 
 
-def _write_postgresql(connection: Connection, writes: Writes) -> None:
-    driver_execute(
+def _write_postgresql(connection: Connection, writes: Writes) -> set[int]:
+    cursor = driver_execute(
         connection,
         _POSTGRESQL_SAVE,
         {
@@ -160,6 +180,7 @@ def _write_postgresql(connection: Connection, writes: Writes) -> None:
             "heads": _json(writes.heads.values()),
         },
     )
+    return {row[0] for row in cursor.fetchall()}
 
 
 INSERT_EVENTS = insert(AnswerEvent.__table__)
@@ -185,9 +206,15 @@ def _upsert_setting(field: str):
 UPSERT_RESPONSE = _upsert_setting("response")
 UPSERT_FLAG = _upsert_setting("flagged")
 
+_attempts = Attempt.__table__
 MOVE_HEAD = (
-    update(Attempt.__table__)
-    .where(Attempt.__table__.c.id == bindparam("attempt_id"))
+    update(_attempts)
+    .where(
+        _attempts.c.id == bindparam("attempt_id"),
+        _attempts.c.last_seq == bindparam("read_seq"),
+        _attempts.c.event_count == bindparam("read_count"),
+        _attempts.c.state == "in_progress",
+    )
     .values(
         last_seq=bindparam("last_seq"),
         event_count=bindparam("event_count"),
@@ -197,14 +224,22 @@ MOVE_HEAD = (
 )
 
 
-def _write_portable(connection: Connection, writes: Writes) -> None:
-    if writes.events:
-        connection.execute(INSERT_EVENTS, writes.events)
+def _write_portable(connection: Connection, writes: Writes) -> set[int]:
+    moved = {
+        attempt_id
+        for attempt_id, head in writes.heads.items()
+        if connection.execute(MOVE_HEAD, head).rowcount == 1
+    }
+    events = [event for event in writes.events if event["attempt_id"] in moved]
+    if events:
+        connection.execute(INSERT_EVENTS, events)
     for row in writes.answers.values():
+        if row["attempt_id"] not in moved:
+            continue
         values = {key: row[key] for key in ("attempt_id", "position", "response", "flagged")}
         values.update(seq=row["seq"], updated_at=row["updated_at"])
         if row["has_response"]:
             connection.execute(UPSERT_RESPONSE, values)
         if row["has_flag"]:
             connection.execute(UPSERT_FLAG, values)
-    connection.execute(MOVE_HEAD, list(writes.heads.values()))
+    return moved

@@ -57,15 +57,20 @@ _STATES = (
     .join(RoomSession, RoomSession.id == Candidate.room_session_id)
 )
 READ_ATTEMPT_NO_LOCK = _STATES.where(Attempt.id == bindparam("attempt_id"))
-# A batch locks its attempts in id order: two batches wanting the same two attempts then
-# queue instead of deadlocking.
+_ATTEMPTS_IN = {
+    "postgresql": Attempt.id == any_(bindparam("ids", type_=ARRAY(Integer))),
+    "sqlite": Attempt.id.in_(bindparam("ids", expanding=True)),
+}
+# A batch in a transaction locks its attempts in id order: two batches wanting the same two
+# attempts then queue instead of deadlocking.
 _LOCK_ATTEMPTS = {
     dialect: _STATES.where(condition).order_by(Attempt.id).with_for_update(of=Attempt.__table__)
-    for dialect, condition in (
-        ("postgresql", Attempt.id == any_(bindparam("ids", type_=ARRAY(Integer)))),
-        ("sqlite", Attempt.id.in_(bindparam("ids", expanding=True))),
-    )
+    for dialect, condition in _ATTEMPTS_IN.items()
 }
+# A batch on an autocommit connection reads without a lock; its write moves each head only
+# from the state read (see answer_writes), and a request whose attempt moved meanwhile is
+# retried alone, with the lock.
+_READ_ATTEMPTS = {dialect: _STATES.where(condition) for dialect, condition in _ATTEMPTS_IN.items()}
 _driver_sql: dict[tuple[int, str], str] = {}
 
 
@@ -101,9 +106,10 @@ def read_attempt_state(connection: Connection, attempt_id: int):
     return _run(connection, READ_ATTEMPT_NO_LOCK, {"attempt_id": attempt_id}).one_or_none()
 
 
-def read_attempt_states(connection: Connection, attempt_ids: list[int]) -> list:
-    """Lock the attempts `attempt_ids` (sorted) and return their states."""
-    statement = _LOCK_ATTEMPTS.get(connection.dialect.name, _LOCK_ATTEMPTS["sqlite"])
+def read_attempt_states(connection: Connection, attempt_ids: list[int], lock: bool = True) -> list:
+    """Return the states of the attempts `attempt_ids` (sorted), locked unless told not to."""
+    statements = _LOCK_ATTEMPTS if lock else _READ_ATTEMPTS
+    statement = statements.get(connection.dialect.name, statements["sqlite"])
     return _run(connection, statement, {"ids": attempt_ids}).all()
 
 
@@ -171,28 +177,45 @@ def save(
     open_session: Callable[[], Session],
     request: SaveRequest,
     combiner: Combiner | None = None,
+    connect_autocommit: Callable[[], Connection] | None = None,
 ) -> SaveResult:
     """Apply a terminal's fresh changes and commit; with a combiner, together with others.
 
     `open_session()` gives the database session, called only when this thread runs a
     transaction itself (alone, or leading a batch): a save carried by another thread's
-    batch never needs one. `request.clean(change, shape)` validates one change (raising
-    the caller's error) and returns the value to store; nothing of a request is written
-    unless all its changes are valid. Raises that error, or a database error (after which
-    nothing of it was written).
+    batch never needs one. With `connect_autocommit` (PostgreSQL, outside the tests'
+    transactions), batches run on an autocommit connection instead: an unlocked read and
+    one write that commits itself, two round trips instead of four (BEGIN, the locked
+    read, the write, COMMIT).
+
+    `request.clean(change, shape)` validates one change (raising the caller's error) and
+    returns the value to store; nothing of a request is written unless all its changes
+    are valid. Raises that error, or a database error (after which nothing of it was
+    written).
     """
     if combiner is None:
         return _save_alone(open_session(), request)
-    job = combiner.run(Job(request), lambda jobs: _run_jobs(open_session(), jobs))
-    if isinstance(job.error, _BatchFailed):
-        return _save_alone(open_session(), request)  # someone else's failure: try once alone
+    if connect_autocommit is not None:
+        job = combiner.run(Job(request), lambda jobs: _run_autocommit(connect_autocommit, jobs))
+    else:
+        job = combiner.run(Job(request), lambda jobs: _run_jobs(open_session(), jobs))
+    if isinstance(job.error, _TryAlone):
+        return _save_alone(open_session(), request)
     if job.error is not None:
         raise job.error
     return job.result
 
 
-class _BatchFailed(Exception):
-    """The batch's transaction failed; each of its requests is retried on its own."""
+class _TryAlone(Exception):
+    """This request is retried on its own, in a transaction with its attempt locked."""
+
+
+class _BatchFailed(_TryAlone):
+    """The batch's transaction failed (someone else's fault, perhaps)."""
+
+
+class _AttemptMoved(_TryAlone):
+    """The attempt changed between the batch's unlocked read and its write."""
 
 
 def _save_alone(session: Session, request: SaveRequest) -> SaveResult:
@@ -210,9 +233,27 @@ def _run_jobs(session: Session, jobs: list[Job]) -> None:
         session.commit()
     except Exception:
         session.rollback()
-        for job in jobs:
-            job.finish(error=_BatchFailed())
+        _fail(jobs)
         return
+    _finish(jobs, outcomes)
+
+
+def _run_autocommit(connect: Callable[[], Connection], jobs: list[Job]) -> None:
+    try:
+        with connect() as connection:  # every statement commits itself
+            outcomes = _check_and_write(connection, [job.payload for job in jobs], lock=False)
+    except Exception:
+        _fail(jobs)
+        return
+    _finish(jobs, outcomes)
+
+
+def _fail(jobs: list[Job]) -> None:
+    for job in jobs:
+        job.finish(error=_BatchFailed())
+
+
+def _finish(jobs: list[Job], outcomes: list) -> None:
     for job, outcome in zip(jobs, outcomes, strict=True):
         if isinstance(outcome, BaseException):
             job.finish(error=outcome)
@@ -228,11 +269,18 @@ def save_batch(session: Session, requests: list[SaveRequest]) -> list[SaveResult
     the validation error as its outcome and writes nothing.
     """
     session.flush()  # ORM changes pending in this session must be visible to the Core reads
-    connection = session.connection()
-    states = {
-        row.id: _AttemptHead(row)
-        for row in read_attempt_states(connection, sorted({r.attempt_id for r in requests}))
-    }
+    outcomes = _check_and_write(session.connection(), requests, lock=True)
+    for request, outcome in zip(requests, outcomes, strict=True):
+        if isinstance(outcome, SaveResult) and outcome.outcome == Outcome.ACKED:
+            forget_cached_attempt(session, request.attempt_id)  # its head was written
+    return outcomes
+
+
+def _check_and_write(
+    connection: Connection, requests: list[SaveRequest], *, lock: bool
+) -> list[SaveResult | BaseException]:
+    ids = sorted({r.attempt_id for r in requests})
+    states = {row.id: _AttemptHead(row) for row in read_attempt_states(connection, ids, lock)}
     outcomes: list[SaveResult | BaseException] = []
     writes = answer_writes.Writes.for_connection(connection)
     for request in requests:
@@ -240,15 +288,21 @@ def save_batch(session: Session, requests: list[SaveRequest]) -> list[SaveResult
             outcomes.append(_apply(connection, request, states.get(request.attempt_id), writes))
         except DeliveryError as exc:  # an invalid change: this request writes nothing
             outcomes.append(exc)
-    if writes:
-        answer_writes.write(connection, writes)
-        for attempt_id in writes.heads:
-            forget_cached_attempt(session, attempt_id)
-    return outcomes
+    if not writes:
+        return outcomes
+    moved = answer_writes.write(connection, writes)
+    # An attempt whose head was not where the read found it wrote nothing: its requests
+    # are retried alone (with a lock, this only happens within one transaction).
+    return [
+        _AttemptMoved()
+        if r.attempt_id in writes.heads and r.attempt_id not in moved and isinstance(o, SaveResult)
+        else o
+        for r, o in zip(requests, outcomes, strict=True)
+    ]
 
 
 class _AttemptHead:
-    """An attempt's locked state; moves forward as a batch applies its requests."""
+    """An attempt's state as read; moves forward as a batch applies its requests."""
 
     def __init__(self, row: Any):
         self.row = row
@@ -290,7 +344,7 @@ def _apply(connection: Connection, request: SaveRequest, head: _AttemptHead | No
             head.last_hash = new_hash
         writes.add_answers(row.id, cleaned, now)
         head.last_seq = fresh[-1].seq
-    writes.move_head(row.id, head.last_seq, head.event_count, head.last_hash, now)
+    writes.move_head(row, head.last_seq, head.event_count, head.last_hash, now)
     return SaveResult(Outcome.ACKED, head.last_seq, seconds_left(head.clock, now))
 
 

@@ -80,7 +80,8 @@ class AnswerSaveFastPath:
             return None
         candidate_id, terminal = ids
         clock = self.app.extensions.get("exam_clock", utcnow)  # tests freeze it there
-        sessions = _OnDemandSession(database(self.app).session_factory)
+        db = database(self.app)
+        sessions = _OnDemandSession(db.session_factory)
         try:
             result = autosave.save(
                 sessions.open,
@@ -94,6 +95,7 @@ class AnswerSaveFastPath:
                     clean_change,
                 ),
                 self.combiner,
+                db.autocommit_engine.connect if db.autocommit_engine is not None else None,
             )  # committed when it returns
         except DeliveryError:
             sessions.rollback()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import nullcontext
 
+import pytest
 from sqlalchemy import select
 
 from exam_server.audit_verify import verify_attempt
@@ -161,3 +163,39 @@ def test_a_save_whose_batch_failed_is_retried_on_its_own(db, clock, monkeypatch)
     assert result.outcome == "acked" and calls == [1, 1]
     assert held(db, a1) == {1: ([3], False)}
     assert db.get(Attempt, a1.id).last_seq == 1
+
+
+@pytest.mark.parametrize("autocommit", [False, True], ids=["locked read", "unlocked read"])
+def test_a_save_whose_attempt_moved_after_the_read_writes_nothing_and_is_saved_again(
+    db, clock, monkeypatch, autocommit
+):
+    """Another server saves for the same attempt between this batch's read and its write.
+
+    The batch's write must not land on the moved head (two events with one ordinal, a
+    broken chain, an answer overwritten by an older one): it writes nothing for that
+    attempt, and the save is done again alone, after the other.
+    """
+    (first, a1), _second = started_pair(db, clock)
+    real_read = autosave.read_attempt_states
+    reads = []
+
+    def read_then_another_server_saves(connection, ids, lock=True):
+        rows = real_read(connection, ids, lock)
+        reads.append(ids)
+        if len(reads) == 1:
+            other = request(clock, first, a1, "T0", [(1, "answer", 1, [0]), (2, "answer", 2, [1])])
+            assert autosave.save_batch(db, [other])[0].outcome == "acked"
+        return rows  # as read before the other save
+
+    monkeypatch.setattr(autosave, "read_attempt_states", read_then_another_server_saves)
+    # The unlocked read is the autocommit path's; here its connection is the test's own.
+    connect = (lambda: nullcontext(db.connection())) if autocommit else None
+    late = request(clock, first, a1, "T0", [(3, "answer", 1, [3])])
+    result = autosave.save(lambda: db, late, Combiner(), connect)
+    db.commit()
+
+    assert result.outcome == "acked" and result.acked_seq == 3
+    assert held(db, a1) == {1: ([3], False), 2: ([1], False)}
+    attempt = db.get(Attempt, a1.id)
+    assert (attempt.last_seq, attempt.event_count) == (3, 4)  # start + three answers
+    assert verify_attempt(db, attempt) == []  # one chain, no ordinal twice
