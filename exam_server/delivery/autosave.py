@@ -2,8 +2,11 @@
 
 Every candidate in a room saves every answer change, so this path is kept lean (DESIGN.md
 budget: at least half the throughput of a bare Flask route). Saves arriving together are
-combined (combiner.py): one locked read of their attempts, one write (answer_writes.py), one
-commit. The ORM path in services.py still handles the rare cases (a closed attempt, a passed
+combined (combiner.py): one read of their attempts, one write (answer_writes.py), one
+commit. On PostgreSQL in production the batch runs on an autocommit connection: the read
+takes no lock and the write commits itself, while each attempt's head moves only from the
+state read (compare and set; a save whose attempt moved meanwhile is redone alone, locked).
+The ORM path in services.py still handles the rare cases (a closed attempt, a passed
 deadline) where a paper must be finalised.
 """
 

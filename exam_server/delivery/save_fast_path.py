@@ -1,7 +1,7 @@
 """The answer save, served in front of Flask when it is simply acknowledged.
 
 Answer saves are most of an exam's requests (DESIGN.md: at least half the throughput of a
-bare Flask route). Once the save itself is one locked read, one write and a shared commit,
+bare Flask route). Once the save itself is a share of one read and one write per batch,
 what is left is Flask's work around it: the request context, the app's hooks (CSRF, staff
 networks, idle staff, locale), the response object, teardown. A terminal's save with its
 attempt token needs none of it, so this WSGI layer serves it directly: the token, the JSON
