@@ -14,6 +14,7 @@ from flask import Flask, abort, current_app, g, redirect, request, session, url_
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, logout_user
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from exam_server.db import get_session, utcnow
@@ -89,6 +90,15 @@ def sign_out_candidate() -> None:
     session.pop("terminal", None)
 
 
+# Every candidate page needs the room too: one query for both. Built once: Session.get with
+# loader options builds and keys its statement on every call, a third of the load's cost.
+SIGNED_IN_CANDIDATE = (
+    select(Candidate)
+    .options(joinedload(Candidate.room_session))
+    .where(Candidate.id == bindparam("id"))
+)
+
+
 def candidate_required(view: Callable) -> Callable:
     """Load the signed-in candidate into g.candidate or send them to the login page."""
 
@@ -96,8 +106,7 @@ def candidate_required(view: Callable) -> Callable:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         candidate_id = session.get("candidate_id")
         candidate = (
-            # Every candidate page needs the room too: one query for both.
-            get_session().get(Candidate, candidate_id, options=[joinedload(Candidate.room_session)])
+            get_session().execute(SIGNED_IN_CANDIDATE, {"id": candidate_id}).scalar_one_or_none()
             if candidate_id
             else None
         )
