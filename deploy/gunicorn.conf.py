@@ -8,7 +8,8 @@ few server knobs here use gunicorn's usual names instead:
     GUNICORN_THREADS   threads per worker              (default 16)
     GUNICORN_CMD_ARGS  any other gunicorn option, e.g. "--log-level debug"
 
-Keep workers × threads (plus the app's pool overflow) inside PostgreSQL's max_connections:
+Keep workers × (threads + 2) (the save batches use one or two more per worker) inside
+PostgreSQL's max_connections:
 see deploy/postgres/exam.conf and deploy/README.md.
 """
 

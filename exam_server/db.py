@@ -87,6 +87,9 @@ def _tune_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+SAVE_POOL_SIZE = 2  # autocommit connections kept per worker for answer-save batches
+
+
 def make_autocommit_engine(url: str) -> Engine | None:
     """PostgreSQL: an engine whose every statement commits itself, for answer-save batches.
 
@@ -97,7 +100,11 @@ def make_autocommit_engine(url: str) -> Engine | None:
     if url.startswith("sqlite"):
         return None
     return create_engine(
-        url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=8, pool_recycle=3600
+        url,
+        isolation_level="AUTOCOMMIT",
+        pool_size=SAVE_POOL_SIZE,
+        max_overflow=8,
+        pool_recycle=3600,
     )
 
 

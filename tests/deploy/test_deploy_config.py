@@ -20,6 +20,7 @@ from werkzeug.test import Client
 
 from exam_server.app import create_app
 from exam_server.config import SETTINGS, load_config
+from exam_server.db import SAVE_POOL_SIZE
 from exam_server.gunicorn_worker import WORKER_CLASS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -208,7 +209,10 @@ def test_postgresql_keeps_commits_durable():
 
 def test_postgresql_has_room_for_two_app_servers_of_the_default_size(monkeypatch):
     gunicorn = gunicorn_settings(monkeypatch, EXAM_DATABASE_URL="postgresql+psycopg://x@/y")
-    per_server = gunicorn["default_workers"]("postgresql", 2) * gunicorn["threads"]
+    # Each worker: a connection per thread, and the answer-save batches' own pool.
+    per_server = gunicorn["default_workers"]("postgresql", 2) * (
+        gunicorn["threads"] + SAVE_POOL_SIZE
+    )
     assert int(postgres_settings()["max_connections"]) >= 2 * per_server + 20
 
 
