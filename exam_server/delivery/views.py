@@ -142,7 +142,8 @@ def waiting():
         "delivery/wait.html",
         candidate=g.candidate,
         finished=finished,
-        form=ConfirmForm(),
+        form=StartForm(),
+        code_needed=not finished and services.session_code_needed(get_session(), g.candidate),
         **overview,
     )
 

@@ -64,8 +64,9 @@ def e2e_database_url(tmp_path: Path) -> str:
 
 
 def start_server(
-    tmp_path: Path, workers: int = 2, candidates: int = 20
+    tmp_path: Path, workers: int = 2, candidates: int = 20, settings: dict | None = None
 ) -> tuple[LiveServer, subprocess.Popen]:
+    """Seed the demo and start gunicorn; `settings` are EXAM_* variables for this server."""
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("EXAM_")},
@@ -75,6 +76,7 @@ def start_server(
         "EXAM_BCRYPT_ROUNDS_STAFF": "4",
         "EXAM_BCRYPT_ROUNDS_CANDIDATE": "4",
         "EXAM_HEARTBEAT_SECONDS": "2",
+        **(settings or {}),
     }
     server = LiveServer(url=f"http://127.0.0.1:{port}", env=env, log_path=tmp_path / "server.log")
     logins_file = tmp_path / "logins.json"

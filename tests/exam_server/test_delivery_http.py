@@ -9,6 +9,7 @@ import re
 from sqlalchemy import select
 
 from exam_server.models import Attempt, Candidate, RoomSession
+from exam_server.passwords import hash_secret
 from tests.conftest import csrf_from
 from tests.factories import make_sitting
 
@@ -73,6 +74,42 @@ def test_the_waiting_room_shows_who_and_where_and_waits_for_the_room(client, db,
     assert client.get("/api/candidate/status").json == {"room_state": "unassigned"}
     anonymous = client.application.test_client()
     assert anonymous.get("/api/candidate/status").status_code == 401
+
+
+def test_under_the_shift_clock_the_waiting_room_takes_the_session_code_that_opens_the_paper(
+    client, db, clock
+):
+    sitting = make_sitting(db, clock.now, clock_mode="scheduled", room_state="waiting")
+    sitting.room.shift.session_code_hash = hash_secret("MCT2026A", 4)
+    db.flush()
+    (candidate, code), (other, other_code) = sitting.candidates
+    page = sign_in(client, candidate, code)
+    assert 'name="session_code"' in page.text
+    assert "Khi giám thị 1 công bố mã ca thi" in page.text
+    button = re.search(r"<button[^>]*id=\"start-button\"[^>]*>", page.text).group(0)
+    assert "disabled" not in button  # the code, not the proctor, starts this room
+
+    token = csrf_from(page.text)
+    wrong = client.post("/start", data={"csrf_token": token, "session_code": "MCT2026B"})
+    assert wrong.status_code == 403 and "Mã ca thi không đúng" in wrong.text
+    assert db.scalar(select(RoomSession.state).where(RoomSession.id == sitting.room.id)) == (
+        "waiting"
+    )
+    opened = client.post(
+        "/start", data={"csrf_token": token, "session_code": "mct2026a"}, follow_redirects=True
+    )
+    paper = json.loads(PAPER.search(opened.text).group(1))
+    assert paper["state"] == "in_progress" and len(paper["items"]) == sitting.part.item_count
+    assert db.scalar(select(RoomSession.state).where(RoomSession.id == sitting.room.id)) == (
+        "running"
+    )
+
+    # Every candidate types the code: the room running does not open the others' papers.
+    others = client.application.test_client()
+    their_page = sign_in(others, other, other_code)
+    assert 'name="session_code"' in their_page.text
+    refused = others.post("/start", data={"csrf_token": csrf_from(their_page.text)})
+    assert refused.status_code == 409 and "nhập mã ca thi" in refused.text
 
 
 def test_a_full_sitting_saves_every_change_and_shows_the_score(client, db, clock):

@@ -40,8 +40,10 @@
   }
   function syncClock(seconds, paused) {
     clock.secondsLeft = seconds; clock.syncedAt = performance.now(); clock.paused = !!paused;
+    if (seconds > 0) { timeUp = false; }  // an extension given after the time was up
   }
   var announced = {};
+  var timeUp = false;
   function renderTimer() {
     var s = secondsLeft();
     var el = document.getElementById("timer");
@@ -51,7 +53,10 @@
     el.classList.toggle("red", s <= 60);
     if (s <= 300 && !announced.five) { announced.five = true; announce(text.minutes_left_5); }
     if (s <= 60 && !announced.one) { announced.one = true; announce(text.minutes_left_1); }
-    if (s === 0 && !locked && !clock.paused) { showOverlay(text.time_up); heartbeat(); }
+    // Once at zero: the regular heartbeat then learns when the server has collected the
+    // paper. (A heartbeat on every tick would be four requests a second from every terminal
+    // of a room whose shift ends at once, for the whole grace period.)
+    if (s === 0 && !timeUp && !locked && !clock.paused) { timeUp = true; showOverlay(text.time_up); heartbeat(); }
   }
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function announce(message) {
@@ -338,7 +343,8 @@
       syncClock(data.seconds_left, data.paused);
       if (data.replaced) { lock(text.replaced); return; }
       if (data.state !== "in_progress") { finish(text.closed); return; }
-      if (data.paused) { showOverlay(text.paused); } else { hideOverlay(); }
+      if (data.paused) { showOverlay(text.paused); }
+      else { hideOverlay(); }
       renderSaveState();
       flush();
     }, goOffline);
@@ -354,7 +360,8 @@
     document.getElementById("overlay-text").textContent = message;
     document.getElementById("overlay").hidden = false;
   }
-  function hideOverlay() { if (!locked) { document.getElementById("overlay").hidden = true; } }
+  // After the time is up the overlay stays until the server has collected the paper.
+  function hideOverlay() { if (!locked && !timeUp) { document.getElementById("overlay").hidden = true; } }
 
   // --- navigation and keyboard ---------------------------------------------------------
   function go(index) {

@@ -11,7 +11,11 @@
     Array.prototype.forEach.call(box.querySelectorAll(".wait-msg"), function (p) {
       p.hidden = p.dataset.when !== state;
     });
-    if (button) { button.disabled = state !== "running"; }
+    if (!button) { return; }
+    // Under the shift's clock the session code starts a waiting room itself.
+    button.disabled = button.hasAttribute("data-code-opens-room")
+      ? state === "paused" || state === "closed"
+      : state !== "running";
   }
   show(box.dataset.state);
   function poll() {
