@@ -111,9 +111,7 @@ def candidate_required(view: Callable) -> Callable:
             else None
         )
         if candidate is None:
-            if request.path.startswith("/api/"):
-                abort(401)
-            return redirect(url_for("delivery.login"))
+            return signed_out()
         g.candidate = candidate
         g.terminal = session.get("terminal")
         return view(*args, **kwargs)
@@ -122,18 +120,26 @@ def candidate_required(view: Callable) -> Callable:
     return wrapped
 
 
-def candidate_ids_required(view: Callable) -> Callable:
-    """For the terminal's hot JSON endpoints: the session's candidate and terminal ids only.
+def signed_out() -> Any:
+    """Terminal requests of scripts (the API, media) get 401; pages go to the login page."""
+    if request.path.startswith(("/api/", "/media/")):
+        abort(401)
+    return redirect(url_for("delivery.login"))
 
-    No database read here; the endpoint's own locked query checks that the attempt belongs
-    to this candidate and this terminal (one round trip instead of two).
+
+def candidate_ids_required(view: Callable) -> Callable:
+    """For the terminal's hot requests: the session's candidate and terminal ids only.
+
+    No database read here; the endpoint's own query checks that the candidate exists and,
+    for an attempt, that it belongs to this candidate and this terminal (one round trip
+    instead of two). A view that finds no candidate returns `signed_out()`.
     """
 
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         candidate_id = session.get("candidate_id")
         if candidate_id is None:
-            abort(401)
+            return signed_out()
         g.candidate_id = candidate_id
         g.terminal = session.get("terminal")
         return view(*args, **kwargs)

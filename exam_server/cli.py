@@ -240,9 +240,11 @@ def finalise_due() -> None:
 )
 def run(host: str, port: int, workers: int | None, threads: int) -> None:
     """Serve the app with gunicorn."""
+    from exam_server.delivery.warmup import warm_up
     from exam_server.serve import serve
 
     app = cli_app_factory()
+    warm_up(app)  # before gunicorn forks its workers: shared by all of them
     serve(app, host=host, port=port, workers=workers, threads=threads)
 
 

@@ -14,7 +14,15 @@ from sqlalchemy.orm import Session
 from exam_server.clock import seconds_left
 from exam_server.delivery import media
 from exam_server.lifecycle import clock_state
-from exam_server.models import Answer, Attempt, ExamPart, FormItem, ItemVersion, RoomSession
+from exam_server.models import (
+    Answer,
+    Attempt,
+    Candidate,
+    ExamPart,
+    FormItem,
+    ItemVersion,
+    RoomSession,
+)
 from exam_server.text import sanitize_html
 
 LETTERS = string.ascii_uppercase
@@ -70,6 +78,9 @@ class ShownVersions:
         self._lock = threading.Lock()
         self._held: OrderedDict[tuple, dict] = OrderedDict()
 
+    def __len__(self) -> int:
+        return len(self._held)
+
     def get(self, session: Session, keys: set[tuple]) -> dict[tuple, dict]:
         with self._lock:
             found = {key: self._held[key] for key in keys if key in self._held}
@@ -123,8 +134,34 @@ class ShownPart(NamedTuple):
     audio_play_limit: int | None
 
 
-CURRENT_ATTEMPT = (
+class ShownRoom(NamedTuple):
+    """What the paper page needs of the candidate's room: its state and its clock."""
+
+    state: str
+    paused_seconds: int
+    paused_at: dt.datetime | None
+
+
+class ExamPageRead(NamedTuple):
+    """Everything the exam page shows but the items, read in one round trip."""
+
+    full_name: str
+    registration_number: str
+    room: ShownRoom | None
+    attempt: Any  # a row with the attempt's id, form, state, last_seq and clock columns
+    part: ShownPart | None
+
+
+# Every terminal of a room loads this page at the same moment: the candidate, the room's
+# clock and the attempt in progress with its part come in one statement, as plain rows.
+EXAM_PAGE = (
     select(
+        Candidate.full_name,
+        Candidate.registration_number,
+        RoomSession.id.label("room_id"),
+        RoomSession.state.label("room_state"),
+        RoomSession.paused_seconds,
+        RoomSession.paused_at,
         Attempt.id,
         Attempt.part_id,
         Attempt.form_id,
@@ -137,25 +174,39 @@ CURRENT_ATTEMPT = (
         ExamPart.position,
         ExamPart.audio_play_limit,
     )
-    .join(ExamPart, ExamPart.id == Attempt.part_id)
-    .where(Attempt.candidate_id == bindparam("candidate_id"), Attempt.state == "in_progress")
+    .select_from(Candidate)
+    .outerjoin(RoomSession, RoomSession.id == Candidate.room_session_id)
+    .outerjoin(Attempt, and_(Attempt.candidate_id == Candidate.id, Attempt.state == "in_progress"))
+    .outerjoin(ExamPart, ExamPart.id == Attempt.part_id)
+    .where(Candidate.id == bindparam("candidate_id"))
 )
 
 
-def current_attempt(session: Session, candidate_id: int) -> tuple[Any, ShownPart] | None:
-    """The candidate's attempt in progress (as a plain row) and its part, in one query."""
+def exam_page_read(session: Session, candidate_id: int) -> ExamPageRead | None:
+    """The signed-in candidate with their room and attempt in progress; None: no candidate.
+
+    `attempt` and `part` are None when no part is in progress (or the candidate has no room).
+    """
     # Plain reads go through the connection: the ORM's execution layer has nothing to add.
-    row = session.connection().execute(CURRENT_ATTEMPT, {"candidate_id": candidate_id}).first()
+    row = session.connection().execute(EXAM_PAGE, {"candidate_id": candidate_id}).first()
     if row is None:
         return None
-    return row, ShownPart(row.title, row.position, row.audio_play_limit)
+    room = (
+        None
+        if row.room_id is None
+        else ShownRoom(row.room_state, row.paused_seconds, row.paused_at)
+    )
+    if row.id is None or room is None:
+        return ExamPageRead(row.full_name, row.registration_number, room, None, None)
+    part = ShownPart(row.title, row.position, row.audio_play_limit)
+    return ExamPageRead(row.full_name, row.registration_number, room, row, part)
 
 
 def paper(
     session: Session,
     attempt: Attempt | Any,
     part: ExamPart | ShownPart,
-    room: RoomSession,
+    room: RoomSession | ShownRoom,
     now: dt.datetime,
     versions: ShownVersions | None = None,
 ) -> dict[str, Any]:

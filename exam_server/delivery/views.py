@@ -29,6 +29,7 @@ from exam_server.auth import (
     now,
     sign_in_candidate,
     sign_out_candidate,
+    signed_out,
 )
 from exam_server.chain import receipt_code
 from exam_server.clock import seconds_left
@@ -38,7 +39,7 @@ from exam_server.delivery.changes import parse_changes
 from exam_server.delivery.combiner import Combiner
 from exam_server.delivery.errors import DeliveryError
 from exam_server.delivery.forms import CandidateLoginForm, ConfirmForm, StartForm
-from exam_server.delivery.paper import ShownVersions, current_attempt, paper, review_rows
+from exam_server.delivery.paper import ShownVersions, exam_page_read, paper, review_rows
 from exam_server.models import Attempt, Exam, ExamPart
 from exam_server.throttle import ThrottlePolicy
 
@@ -193,20 +194,22 @@ def _current_attempt() -> Attempt | None:
 
 
 @bp.get("/exam")
-@candidate_required
+@candidate_ids_required
 def exam_page():
     session = get_session()
-    current = current_attempt(session, g.candidate.id)
-    if current is None:
+    shown = exam_page_read(session, g.candidate_id)
+    if shown is None:
+        return signed_out()
+    if shown.attempt is None:
         return redirect(url_for("delivery.waiting"))
-    attempt, part = current
-    room = g.candidate.room_session
-    data = paper(session, attempt, part, room, now(), current_app.extensions[SHOWN_VERSIONS])
-    data["token"] = attempt_token(attempt.id, g.candidate.id, g.terminal)
+    attempt = shown.attempt
+    versions = current_app.extensions[SHOWN_VERSIONS]
+    data = paper(session, attempt, shown.part, shown.room, now(), versions)
+    data["token"] = attempt_token(attempt.id, g.candidate_id, g.terminal)
     return render_template(
         "delivery/exam.html",
-        candidate=g.candidate,
-        part=part,
+        candidate=shown,
+        part=shown.part,
         paper=data,
         heartbeat_seconds=current_app.config["HEARTBEAT_SECONDS"],
     )

@@ -132,9 +132,9 @@ def test_opening_a_paper_costs_a_fixed_handful_of_statements(
     assert shown.status_code == 200
     paper = json.loads(PAPER.search(shown.text).group(1))
     assert len(paper["items"]) == sitting.part.item_count
-    # The candidate, the attempt with its part, the form with its answers, and the item
-    # versions (cached per worker afterwards).
-    assert len(_data(page)) == 4, _data(page)
+    # The candidate with their room and the attempt with its part, the form with its
+    # answers, and the item versions (cached per worker afterwards).
+    assert len(_data(page)) == 3, _data(page)
     with counted(connection) as again:
         assert client.get("/exam").status_code == 200
-    assert len(_data(again)) == 3, _data(again)
+    assert len(_data(again)) == 2, _data(again)
