@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from exam_server.delivery import warmup
 from exam_server.delivery.views import SHOWN_VERSIONS
-from exam_server.models import AnswerEvent, Attempt, Form, FormItem, RoomSession
+from exam_server.models import AnswerEvent, Attempt, Form, FormItem
 from tests.factories import make_sitting
 
 
