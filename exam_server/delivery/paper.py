@@ -219,7 +219,9 @@ def paper(
         .execute(PLACEMENT_WITH_ANSWERS, {"form_id": attempt.form_id, "attempt_id": attempt.id})
         .all()
     )
-    shown = (versions or ShownVersions()).get(session, {tuple(row[2:6]) for row in rows})
+    shown = (ShownVersions() if versions is None else versions).get(
+        session, {tuple(row[2:6]) for row in rows}
+    )
     items = [_as_placed(row.position, shown[tuple(row[2:6])], row.option_order) for row in rows]
     used = media.plays_used(session, attempt.id) if any(i["audio"] for i in items) else {}
     for item in items:

@@ -38,6 +38,7 @@ from exam_server.delivery import autosave, media, services
 from exam_server.delivery.changes import parse_changes
 from exam_server.delivery.combiner import Combiner
 from exam_server.delivery.errors import DeliveryError
+from exam_server.delivery.exam_texts import exam_script_texts
 from exam_server.delivery.forms import CandidateLoginForm, ConfirmForm, StartForm
 from exam_server.delivery.paper import ShownVersions, exam_page_read, paper, review_rows
 from exam_server.models import Attempt, Exam, ExamPart
@@ -211,6 +212,7 @@ def exam_page():
         candidate=shown,
         part=shown.part,
         paper=data,
+        texts=exam_script_texts(),
         heartbeat_seconds=current_app.config["HEARTBEAT_SECONDS"],
     )
 
