@@ -7,6 +7,7 @@ it is answered at once.
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -27,14 +28,26 @@ ANSWER_WITHIN_SECONDS = 4
 
 
 def ask(sock: socket.socket, path: str) -> bytes:
+    """Send one request; return its whole response, body included.
+
+    The body must be read too: on a busy machine it can arrive after the headers, and left
+    unread it would be taken for the start of the next response on this connection.
+    """
     sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n".encode())
     received = b""
     while b"\r\n\r\n" not in received:
         chunk = sock.recv(4096)
         if not chunk:
-            break
+            return received
         received += chunk
-    return received
+    head, _, body = received.partition(b"\r\n\r\n")
+    length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+    while length and len(body) < int(length.group(1)):
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
 
 
 @pytest.fixture
