@@ -37,6 +37,7 @@ SESSION_CODE = "MCT2026A"
 LATE_BY = dt.timedelta(minutes=7)
 PART_MINUTES = 30  # the demo's parts
 GRACE_SECONDS = 3  # saves accepted after a deadline (this server's setting)
+SLACK_SECONDS = 10  # between the server's reading of its clock and the test's
 
 VI_TYPE_THE_CODE = "Khi giám thị 1 công bố mã ca thi"
 VI_WRONG_CODE = "Mã ca thi không đúng"
@@ -133,9 +134,10 @@ def test_the_code_opens_the_paper_and_a_late_sign_in_keeps_the_shifts_end(
     first = open_with_the_code(terminal, sbd, code)
     first_loaded = time.time()
     end = live_server.shift_start + dt.timedelta(minutes=PART_MINUTES)
-    # Seven minutes late: 23 minutes left, not 30, counted to the shift's programmed end.
-    assert abs(first_loaded + first["seconds_left"] - end.timestamp()) < 3
-    assert abs(timer_seconds(terminal) - first["seconds_left"]) < 3
+    # Seven minutes late: 23 minutes left, not 30, counted to the shift's programmed end
+    # (the margin is for a slow page load on a busy machine; a start-time clock is 7 min off).
+    assert abs(first_loaded + first["seconds_left"] - end.timestamp()) < SLACK_SECONDS
+    assert abs(timer_seconds(terminal) - first["seconds_left"]) < SLACK_SECONDS
     screenshot(page, "11-late-sign-in")
 
     time.sleep(3)  # a later arrival still: less time left, the same end
@@ -146,7 +148,7 @@ def test_the_code_opens_the_paper_and_a_late_sign_in_keeps_the_shifts_end(
         second = open_with_the_code(later, sbd2, code2)
         second_loaded = time.time()
         assert second["seconds_left"] < first["seconds_left"] - 2
-        assert abs(second_loaded + second["seconds_left"] - end.timestamp()) < 3
+        assert abs(second_loaded + second["seconds_left"] - end.timestamp()) < SLACK_SECONDS
     finally:
         context.close()
     assert (
