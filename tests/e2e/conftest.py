@@ -22,6 +22,18 @@ import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+# The browsers, the head proctor's console and the candidate's terminal (tests/e2e/browser.py),
+# for every module here. A module may define its own `live_server`: they then run against it.
+from tests.e2e.browser import (  # noqa: F401
+    candidate_traffic,
+    chromium,
+    firefox,
+    playwright_driver,
+    proctor,
+    room_started,
+    terminal,
+)
+
 EXAMCTL = str(Path(sys.executable).with_name("examctl"))
 STAFF_LINE = re.compile(r"^\s+(admin|giamthi1)\s+(\S+)\s+(\w+)$", re.M)
 CANDIDATE_LINE = re.compile(r"^\s+(TS\d{3,4})\s+([A-Z0-9]{8})\s+(.+)$", re.M)

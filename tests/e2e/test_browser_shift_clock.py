@@ -21,15 +21,8 @@ from sqlalchemy import select, update
 from exam_server.db import make_engine
 from exam_server.models import Answer, Attempt, Candidate, Exam, Shift
 from exam_server.passwords import hash_secret
-from tests.e2e import browser
 from tests.e2e.browser import VI_SAVED, Terminal, new_page, screenshot
 from tests.e2e.conftest import start_server, stop
-
-playwright_driver = browser.playwright_driver
-chromium = browser.chromium
-proctor = browser.proctor
-terminal = browser.terminal
-candidate_traffic = browser.candidate_traffic
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,6 @@ import unicodedata
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e import browser
 from tests.e2e.browser import (
     RECEIPT,
     VI_ALL_ANSWERED,
@@ -25,14 +24,6 @@ from tests.e2e.browser import (
     Terminal,
     screenshot,
 )
-
-# The browser fixtures (see tests/e2e/browser.py), used by name below.
-playwright_driver = browser.playwright_driver
-chromium = browser.chromium
-proctor = browser.proctor
-room_started = browser.room_started
-terminal = browser.terminal
-candidate_traffic = browser.candidate_traffic
 
 pytestmark = pytest.mark.e2e
 

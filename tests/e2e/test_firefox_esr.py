@@ -12,13 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e import browser
 from tests.e2e.browser import VI_SUBMITTED, Terminal, new_page, screenshot
-
-playwright_driver = browser.playwright_driver
-chromium = browser.chromium
-firefox = browser.firefox
-proctor = browser.proctor
 
 pytestmark = pytest.mark.e2e
 
